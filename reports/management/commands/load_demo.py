@@ -1,0 +1,85 @@
+"""`manage.py load_demo`: the demo data set, loaded through the services (idempotent).
+
+It lives in the top layer because later issues grow it with every app's data (facilities reproducing the
+2021-05 city figures, recognitions, inspections, subsidies). Run it as often as you like.
+"""
+
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from stdnum.cn import ric
+
+from suzhou_childcare.accounts.models import Role, User
+from suzhou_childcare.accounts.services import account_create, account_set_id_number
+from suzhou_childcare.regions.models import District, Street, StreetKind
+from suzhou_childcare.regions.services import street_add
+
+# One account per role (two units for the officers, to show jurisdiction).
+DEMO_ACCOUNTS = [
+    {"username": "city_admin", "role": Role.CITY_ADMIN, "full_name": "市卫健委管理员"},
+    {"username": "gusu_officer", "role": Role.DISTRICT_OFFICER, "district": "320508", "full_name": "姑苏区卫健委"},
+    {"username": "wujiang_officer", "role": Role.DISTRICT_OFFICER, "district": "320509", "full_name": "吴江区卫健委"},
+    {"username": "gusu_inspector", "role": Role.INSPECTOR, "district": "320508", "full_name": "姑苏区卫生监督员"},
+    {"username": "city_inspector", "role": Role.INSPECTOR, "is_citywide": True, "full_name": "市卫生监督所"},
+    {"username": "operator", "role": Role.OPERATOR, "full_name": "托育机构负责人"},
+    {"username": "training_base", "role": Role.TRAINING_BASE, "organisation": "苏州市托育人才培训基地"},
+    {"username": "mch_assessor", "role": Role.MCH_ASSESSOR, "organisation": "苏州市妇幼保健院"},
+    {"username": "stats_client", "role": Role.STATISTICS_CLIENT, "organisation": "统计接口客户端"},
+]
+
+# Demo only: the streets of 姑苏区; the city admin enters the other units' streets and towns.
+DEMO_STREETS = {
+    "320508": ["平江街道", "金阊街道", "沧浪街道", "双塔街道", "虎丘街道", "吴门桥街道", "白洋湾街道", "苏锦街道"],
+}
+
+
+def demo_id_number(serial: int) -> str:
+    """A valid (checksummed) but fictitious 公民身份号码 for demo accounts."""
+    body = f"32050219900101{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (idempotent) and print the demo accounts."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD")
+        if not password:
+            raise CommandError("Set DEMO_PASSWORD (make run writes one to .env).")
+        with transaction.atomic():
+            created = self._accounts(password)
+            self._streets()
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({created} new account(s))."))
+        self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
+        for spec in DEMO_ACCOUNTS:
+            user = User.objects.get(username=spec["username"])
+            where = " city-wide" if user.is_citywide else (f" {user.district.name}" if user.district else "")
+            self.stdout.write(f"  {user.username:<16} {user.get_role_display()}{where}")
+
+    def _accounts(self, password: str) -> int:
+        created = 0
+        for serial, spec in enumerate(DEMO_ACCOUNTS, start=1):
+            if User.objects.filter(username=spec["username"]).exists():
+                continue
+            district = District.objects.get(code=spec["district"]) if spec.get("district") else None
+            user = account_create(
+                username=spec["username"],
+                role=spec["role"],
+                password=password,
+                district=district,
+                is_citywide=spec.get("is_citywide", False),
+                organisation=spec.get("organisation", ""),
+                full_name=spec.get("full_name", ""),
+            )
+            if spec["role"] != Role.STATISTICS_CLIENT:
+                account_set_id_number(actor=None, user=user, id_number=demo_id_number(serial))
+            created += 1
+        return created
+
+    def _streets(self) -> None:
+        for code, names in DEMO_STREETS.items():
+            district = District.objects.get(code=code)
+            for name in names:
+                if not Street.objects.filter(district=district, name=name).exists():
+                    street_add(actor=None, district=district, name=name, kind=StreetKind.STREET)

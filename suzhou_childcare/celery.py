@@ -1,0 +1,20 @@
+"""The Celery application. Configuration comes from Django settings (CELERY_*); the schedule is here."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suzhou_childcare.settings.development")
+
+app = Celery("suzhou_childcare")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic work, declared in code (beat reads it from here, not from a database).
+app.conf.beat_schedule = {
+    "outbox-sweep": {
+        "task": "outbox.sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}

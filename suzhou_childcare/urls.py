@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from reports.api import PopulationStatisticsApi
+
+from . import views
+from .accounts.api import MeApi, TokenObtainApi
+from .audit.api import ObjectHistoryApi
+from .audit.views import object_history
+from .outbox.api import JobDetailApi
+from .regions.api import DistrictDetailApi, DistrictListApi
+
+api_v1 = [
+    path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("regions/districts/", DistrictListApi.as_view(), name="district-list"),
+    path("regions/districts/<str:code>/", DistrictDetailApi.as_view(), name="district-detail"),
+    path("history/<str:label>/<str:object_id>/", ObjectHistoryApi.as_view(), name="history"),
+    path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="job-detail"),
+    path("statistics/population/", PopulationStatisticsApi.as_view(), name="statistics-population"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("suzhou_childcare.accounts.urls")),
+    path("regions/", include("suzhou_childcare.regions.urls")),
+    path("jobs/", include("suzhou_childcare.outbox.urls")),
+    path("history/<str:label>/<str:object_id>/", object_history, name="history"),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "suzhou_childcare.views.bad_request"
+handler403 = "suzhou_childcare.views.permission_denied"
+handler404 = "suzhou_childcare.views.page_not_found"
+handler500 = "suzhou_childcare.views.server_error"

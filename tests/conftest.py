@@ -1,0 +1,165 @@
+"""Shared fixtures: one account per role (two units for territorial roles), API clients with real tokens,
+and the rules for tests that need PostgreSQL or Redis: skipped when their URL is not set, failed when it is
+set and the service does not answer."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from suzhou_childcare.accounts.models import Role
+from suzhou_childcare.accounts.services import api_token_issue
+
+from .accounts.factories import PASSWORD, UserFactory, district
+
+GUSU = "320508"
+WUJIANG = "320509"
+
+
+def _redis_answers(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=3) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("redis"):
+        url = os.environ.get("CELERY_BROKER_URL", "")
+        if not url:
+            pytest.skip("needs Redis: CELERY_BROKER_URL is not set")
+        if not _redis_answers(url):
+            pytest.fail(f"CELERY_BROKER_URL is set but Redis does not answer at {url}", pytrace=False)
+    if item.get_closest_marker("postgres"):
+        if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql", "pgsql")):
+            pytest.skip("needs PostgreSQL: DATABASE_URL is not set to a PostgreSQL server")
+
+
+@pytest.fixture
+def postgres_only(db):
+    """Fails, rather than skips, a PostgreSQL test that ended up on another database."""
+    if connection.vendor != "postgresql":
+        pytest.fail("DATABASE_URL names PostgreSQL but the tests run on " + connection.vendor)
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str, *, district_code: str | None = None, username: str | None = None, **extra):
+        kwargs = {"role": role, **extra}
+        if district_code:
+            kwargs["district"] = district(district_code)
+        if username:
+            kwargs["username"] = username
+        return UserFactory(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def city_admin(make_user):
+    return make_user(Role.CITY_ADMIN, username="city_admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def gusu_officer(make_user):
+    return make_user(Role.DISTRICT_OFFICER, district_code=GUSU, username="gusu_officer")
+
+
+@pytest.fixture
+def wujiang_officer(make_user):
+    return make_user(Role.DISTRICT_OFFICER, district_code=WUJIANG, username="wujiang_officer")
+
+
+@pytest.fixture
+def gusu_inspector(make_user):
+    return make_user(Role.INSPECTOR, district_code=GUSU, username="gusu_inspector")
+
+
+@pytest.fixture
+def citywide_inspector(make_user):
+    return make_user(Role.INSPECTOR, is_citywide=True, username="city_inspector")
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user(Role.OPERATOR, username="operator")
+
+
+@pytest.fixture
+def training_base(make_user):
+    return make_user(Role.TRAINING_BASE, username="training_base", organisation="苏州市托育人才培训基地")
+
+
+@pytest.fixture
+def mch_assessor(make_user):
+    return make_user(Role.MCH_ASSESSOR, username="mch_assessor", organisation="苏州市妇幼保健院")
+
+
+@pytest.fixture
+def stats_client(make_user):
+    return make_user(Role.STATISTICS_CLIENT, username="stats_client")
+
+
+@pytest.fixture
+def users(
+    city_admin,
+    gusu_officer,
+    wujiang_officer,
+    gusu_inspector,
+    citywide_inspector,
+    operator,
+    training_base,
+    mch_assessor,
+    stats_client,
+) -> dict:
+    """Every role; the officers and the unit inspector of 姑苏区 unless named otherwise."""
+    return {
+        "city_admin": city_admin,
+        "district_officer": gusu_officer,
+        "wujiang_officer": wujiang_officer,
+        "inspector": gusu_inspector,
+        "citywide_inspector": citywide_inspector,
+        "operator": operator,
+        "training_base": training_base,
+        "mch_assessor": mch_assessor,
+        "statistics_client": stats_client,
+    }
+
+
+@pytest.fixture
+def api_client_for(db):
+    """An API client that authenticates as a REST client would: with a real, expiring token."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        _token, key = api_token_issue(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def web_client_for(client):
+    """A browser session logged in as `user` (through the login form's backend, so axes sees it)."""
+    from django.test import Client
+
+    def make(user) -> Client:
+        web = Client()
+        web.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return web
+
+    return make
