@@ -50,7 +50,7 @@ format: install-dev
 
 # Regenerate the Chinese catalogue after changing UI strings, then translate and `make messages` again.
 messages: install-dev
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "node_modules/*"
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "node_modules/*" -i "tests/*"
 	$(PY) manage.py compilemessages -l zh_Hans
 
 check-messages: install-dev

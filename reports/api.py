@@ -1,5 +1,7 @@
 """The statistics API: aggregated figures only, the one thing a statistics client may read."""
 
+import re
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -28,7 +30,7 @@ class PopulationStatisticsApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         year = serializers.IntegerField()
-        city_population = serializers.IntegerField()
+        city_population = serializers.IntegerField(allow_null=True)
         city_includes_estimates = serializers.BooleanField()
         units = serializers.ListField(child=serializers.DictField())
 
@@ -38,7 +40,7 @@ class PopulationStatisticsApi(APIView):
     )
     def get(self, request):
         raw_year = request.query_params.get("year", str(timezone.localdate().year))
-        if not raw_year.isdigit() or not 1949 <= int(raw_year) <= 2100:
+        if not re.fullmatch(r"[0-9]{4}", raw_year) or not 1949 <= int(raw_year) <= 2100:
             raise ValidationFailed(fields={"year": [_("Enter a year between 1949 and 2100.")]})
         year = int(raw_year)
         units = [
@@ -49,7 +51,7 @@ class PopulationStatisticsApi(APIView):
         return Response(
             {
                 "year": year,
-                "city_population": city_population(year=year) or 0,
+                "city_population": city_population(year=year),
                 "city_includes_estimates": any(u["is_estimate"] for u in units),
                 "units": units,
             }

@@ -101,5 +101,11 @@ class IsPortalUser(permissions.BasePermission):
 
 
 class CanReadStatistics(IsPortalUser):
+    """Statistics endpoints: roles without statistics see them as absent (404), like anything not theirs."""
+
     def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and can(request.user, Capability.READ_STATISTICS)
+        if not super().has_permission(request, view):
+            return False
+        if not can(request.user, Capability.READ_STATISTICS):
+            raise exceptions.NotFound
+        return True

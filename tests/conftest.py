@@ -38,9 +38,21 @@ def pytest_runtest_setup(item):
             pytest.skip("needs Redis: CELERY_BROKER_URL is not set")
         if not _redis_answers(url):
             pytest.fail(f"CELERY_BROKER_URL is set but Redis does not answer at {url}", pytrace=False)
-    if item.get_closest_marker("postgres"):
-        if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql", "pgsql")):
-            pytest.skip("needs PostgreSQL: DATABASE_URL is not set to a PostgreSQL server")
+    database_url = os.environ.get("DATABASE_URL", "")
+    if item.get_closest_marker("postgres") and not database_url.startswith(("postgres", "pgsql")):
+        pytest.skip("needs PostgreSQL: DATABASE_URL is not set to a PostgreSQL server")
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """A transactional test flushes the database, reference data included: put the ten units back."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        from suzhou_childcare.regions.models import District, DistrictPopulation
+        from suzhou_childcare.regions.reference import load_county_level_units
+
+        load_county_level_units(District, DistrictPopulation)
 
 
 @pytest.fixture
@@ -163,3 +175,22 @@ def web_client_for(client):
         return web
 
     return make
+
+
+@pytest.fixture
+def celery_app():
+    from suzhou_childcare.celery import app
+
+    return app
+
+
+@pytest.fixture
+def celery_worker(transactional_db, celery_app):
+    """A real Celery worker in a thread of this process, consuming this run's queue through Redis,
+    against the test database (hence `transactional_db`: it must see committed rows)."""
+    from celery.contrib.testing.worker import start_worker
+
+    assert not celery_app.conf.task_always_eager, "worker tests need CELERY_BROKER_URL"
+    celery_app.control.purge()
+    with start_worker(celery_app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20) as worker:
+        yield worker

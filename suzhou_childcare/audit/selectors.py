@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
 from suzhou_childcare.errors import NotFound
@@ -16,7 +17,12 @@ def audited_object_get_for(*, user, label: str, object_id: str) -> Model:
     scope = history_scope(label)
     if scope is None or not can(user, Capability.VIEW_AUDIT_HISTORY):
         raise NotFound
-    obj = scope(user=user).filter(pk=object_id).first()
+    queryset = scope(user=user)
+    try:
+        pk = queryset.model._meta.pk.to_python(object_id)
+    except ValidationError as exc:  # "abc" for an integer key: no such object
+        raise NotFound from exc
+    obj = queryset.filter(pk=pk).first()
     if obj is None:
         raise NotFound
     return obj

@@ -11,3 +11,6 @@ SECRET_KEY = SECRET_KEY or "development-only-not-secret-0123456789abcdefghijklmn
 # A valid Fernet key that is public, so data encrypted with it is not protected: development only.
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDA="]  # noqa: F405
 BLIND_INDEX_KEY = BLIND_INDEX_KEY or "development-only-blind-index-key"  # noqa: F405
+
+# runserver serves static files itself; WhiteNoise serves the collected ones in production only.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]  # noqa: F405

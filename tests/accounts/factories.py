@@ -3,7 +3,7 @@ import factory
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.regions.models import District
 
-PASSWORD = "Correct-Horse-42"  # noqa: S105 - test accounts only
+PASSWORD = "Correct-Horse-42"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
