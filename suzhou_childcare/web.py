@@ -1,6 +1,7 @@
 """Helpers for server-rendered pages shared by every app."""
 
 from django import forms
+from django.http import HttpResponse
 
 from .errors import ApplicationError
 
@@ -17,3 +18,9 @@ def form_add_application_error(form: forms.Form, exc: ApplicationError) -> None:
         if exc.clause:
             message = f"{message}（{exc.clause}）"
         form.add_error(None, message)
+
+
+def invalid_form_status(response: HttpResponse) -> HttpResponse:
+    """A form sent back with errors answers 400, so clients and monitoring see the refusal too."""
+    response.status_code = 400
+    return response

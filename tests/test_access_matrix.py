@@ -156,7 +156,7 @@ def test_statistics_client_gets_404_on_every_page(users, web_client_for, paths):
 
 def test_statistics_client_cannot_log_in_to_the_web_portal(client, users, password):
     response = client.post("/accounts/login/", {"username": "stats_client", "password": password})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors()
     assert "_auth_user_id" not in client.session
 

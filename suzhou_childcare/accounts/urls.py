@@ -12,4 +12,5 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("", views.account_list, name="list"),
     path("<int:pk>/reveal/", views.account_reveal, name="reveal"),
+    path("personal-data/rekey/", views.personal_data_rekey, name="rekey"),
 ]

@@ -17,7 +17,7 @@ from suzhou_childcare.crypto import mask_identifier
 from suzhou_childcare.drf import error_body
 from suzhou_childcare.errors import ApplicationError
 from suzhou_childcare.permissions import Capability, can
-from suzhou_childcare.web import form_add_application_error
+from suzhou_childcare.web import form_add_application_error, invalid_form_status
 
 from . import selectors, services
 from .forms import LanguageForm, PortalAuthenticationForm, RevealForm
@@ -38,10 +38,16 @@ class LoginView(auth_views.LoginView):
     authentication_form = PortalAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        return invalid_form_status(super().form_invalid(form))
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("home")
+
+    def form_invalid(self, form):
+        return invalid_form_status(super().form_invalid(form))
 
     def form_valid(self, form):
         services.account_change_password(user=self.request.user, new_password=form.cleaned_data["new_password1"])
@@ -97,4 +103,16 @@ def account_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         {"account": account, "masked": mask_identifier(account.id_number), "form": form, "revealed": revealed},
     )
     response["Cache-Control"] = "no-store"
+    if request.method == "POST" and revealed is None:
+        invalid_form_status(response)
     return response
+
+
+@login_required
+@require_POST
+def personal_data_rekey(request: HttpRequest) -> HttpResponse:
+    """The city admin starts re-encrypting personal data under the newest key; the job page shows progress."""
+    from .rekey import personal_data_rekey_start
+
+    job = personal_data_rekey_start(actor=request.user)
+    return redirect("jobs:detail", job_id=job.id)

@@ -1,6 +1,7 @@
 """The ten county-level units and their 2020 population, from data/districts.csv.
 
-The file mirrors the commission's shared reference (code, name, kind, 2020 population, status, note).
+The file mirrors the commission's shared reference (code, name, kind, 2020 population, status), with the
+note on each figure's source in Chinese, as staff read it on the unit's page.
 Used by the data migration (with its historical models) and wherever the units must be restored after
 a database flush (transactional tests). Later corrections go through `district_population_set`.
 """

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from suzhou_childcare.errors import ApplicationError
 from suzhou_childcare.permissions import Capability, can
-from suzhou_childcare.web import form_add_application_error
+from suzhou_childcare.web import form_add_application_error, invalid_form_status
 
 from . import selectors, services
 from .forms import PopulationForm, StreetForm
@@ -59,7 +59,7 @@ def district_detail(request: HttpRequest, code: str) -> HttpResponse:
                 else:
                     messages.success(request, _("The street or town has been added."))
                     return redirect("regions:detail", code=code)
-    return render(
+    response = render(
         request,
         "regions/district_detail.html",
         {
@@ -71,3 +71,5 @@ def district_detail(request: HttpRequest, code: str) -> HttpResponse:
             "street_form": street_form,
         },
     )
+    # Reaching here after a POST means a form was sent back with its errors.
+    return invalid_form_status(response) if request.method == "POST" else response

@@ -35,7 +35,7 @@ def test_a_user_logs_in_and_reaches_their_home(client, gusu_officer, password):
 
 def test_a_wrong_password_shows_the_form_again_with_an_error(client, gusu_officer):
     response = login(client, "gusu_officer", "wrong-password")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors()
     assert "_auth_user_id" not in client.session
 
@@ -59,7 +59,7 @@ def test_four_wrong_passwords_do_not_lock(client, gusu_officer, password):
 
 def test_a_statistics_client_cannot_log_in_to_the_web_portal(client, stats_client, password):
     response = login(client, "stats_client", password)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors()
     assert "_auth_user_id" not in client.session
 
@@ -98,7 +98,7 @@ def test_password_change_with_a_weak_password_shows_field_errors(client, gusu_of
     response = client.post(
         "/accounts/password/", {"old_password": password, "new_password1": "123", "new_password2": "123"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["new_password2"]
 
 

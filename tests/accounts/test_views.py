@@ -79,7 +79,7 @@ def test_reveal_without_a_reason_is_a_field_error_and_reveals_nothing(
 ):
     response = web_client_for(gusu_officer).post(f"/accounts/{inspector_with_id.pk}/reveal/", {"reason": reason})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert list(errors) == ["reason"]
     assert errors["reason"][0]

@@ -105,7 +105,7 @@ def test_bad_population_input_re_shows_the_form_with_a_chinese_field_error_and_w
     before = database_state()
     response = admin_browser.post(f"/regions/{GUSU}/", population_post(**overrides))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["population_form"].errors
     assert list(errors) == [field]
     assert all(CJK.search(message) for message in errors[field]), errors[field]
@@ -120,7 +120,7 @@ def test_several_bad_fields_are_all_reported_at_once(admin_browser):
     response = admin_browser.post(
         f"/regions/{GUSU}/", population_post(**{"pop-year": "1800", "pop-population": "0", "pop-status": None})
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert set(response.context["population_form"].errors) == {"year", "population", "status"}
     assert database_state() == before
 
@@ -181,7 +181,7 @@ def test_adding_a_duplicate_street_gives_a_field_error(admin_browser):
 
     response = admin_browser.post(f"/regions/{GUSU}/", {"street-name": " 平江街道 ", "street-kind": "street"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["street_form"].errors
     assert list(errors) == ["name"]
     assert errors["name"][0]
