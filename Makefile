@@ -28,11 +28,9 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 
-.env:
-	$(PY) scripts/write_dev_env.py
-
 run: install assets
 	$(PY) scripts/write_dev_env.py
+	$(PY) scripts/ensure_database.py
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	scripts/serve.sh

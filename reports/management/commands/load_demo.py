@@ -54,7 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
         for spec in DEMO_ACCOUNTS:
             user = User.objects.get(username=spec["username"])
-            where = " city-wide" if user.is_citywide else (f" {user.district.name}" if user.district else "")
+            where = " 全市" if user.is_citywide else (f" {user.district.name}" if user.district else "")
             self.stdout.write(f"  {user.username:<16} {user.get_role_display()}{where}")
 
     def _accounts(self, password: str) -> int:

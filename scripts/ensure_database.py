@@ -1,0 +1,43 @@
+"""Creates the PostgreSQL database named in DATABASE_URL if it does not exist yet (make run on a new machine)."""
+
+import os
+import sys
+
+import django
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suzhou_childcare.settings.development")
+    django.setup()
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        return 0
+    import psycopg2
+    from psycopg2 import sql
+
+    params = {
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+    }
+    try:
+        psycopg2.connect(dbname=db["NAME"], **params).close()
+        return 0
+    except psycopg2.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            print(f"Cannot reach PostgreSQL: {exc}", file=sys.stderr)
+            return 1
+    conn = psycopg2.connect(dbname="postgres", **params)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+    conn.close()
+    print(f"Created database {db['NAME']}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
