@@ -14,25 +14,26 @@ from suzhou_childcare.permissions import CanReadStatistics
 from suzhou_childcare.regions.selectors import city_population, population_by_district
 
 
+class PopulationUnitSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    population = serializers.IntegerField(allow_null=True)
+    population_year = serializers.IntegerField(allow_null=True)
+    is_estimate = serializers.BooleanField()
+
+
 class PopulationStatisticsApi(APIView):
     """Resident population per county-level unit and for the city (the sum of its units)."""
 
     permission_classes = [CanReadStatistics]
     statistics_endpoint = True
 
-    class UnitSerializer(serializers.Serializer):
-        code = serializers.CharField()
-        name = serializers.CharField()
-        kind = serializers.CharField()
-        population = serializers.IntegerField(allow_null=True)
-        population_year = serializers.IntegerField(allow_null=True)
-        is_estimate = serializers.BooleanField()
-
     class OutputSerializer(serializers.Serializer):
         year = serializers.IntegerField()
         city_population = serializers.IntegerField(allow_null=True)
         city_includes_estimates = serializers.BooleanField()
-        units = serializers.ListField(child=serializers.DictField())
+        units = PopulationUnitSerializer(many=True)
 
     @extend_schema(
         parameters=[OpenApiParameter("year", int, description="year of the figures (default: this year)")],
@@ -47,7 +48,7 @@ class PopulationStatisticsApi(APIView):
             {**row, "is_estimate": row.pop("population_status") == "estimate"}
             for row in population_by_district(year=year)
         ]
-        units = self.UnitSerializer(units, many=True).data
+        units = PopulationUnitSerializer(units, many=True).data
         return Response(
             {
                 "year": year,

@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
 API_MAX_PAGE_SIZE = 100
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "苏州市托育机构监管平台 API",
+    "TITLE": "苏州市托育服务监管平台 API",
     "DESCRIPTION": "Childcare supervision portal of the Suzhou health commission. "
     "Obtain a token at /api/v1/auth/token/ and send it as `Authorization: Token <key>`.",
     "VERSION": "1.0.0",
