@@ -19,6 +19,7 @@ api_v1 = [
     path("history/<str:label>/<str:object_id>/", ObjectHistoryApi.as_view(), name="history"),
     path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="job-detail"),
     path("statistics/population/", PopulationStatisticsApi.as_view(), name="statistics-population"),
+    path("", include("facilities.urls_api")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("suzhou_childcare.accounts.urls")),
     path("regions/", include("suzhou_childcare.regions.urls")),
     path("jobs/", include("suzhou_childcare.outbox.urls")),
+    path("workdays/", include("suzhou_childcare.workdays.urls")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

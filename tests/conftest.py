@@ -45,14 +45,22 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """A transactional test flushes the database, reference data included: put the ten units back."""
+    """A transactional test flushes the database, reference data included: put it back (units, calendar,
+    standards), as the data migrations left it."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
+        from facilities.models import StandardRule
+        from facilities.standards_seed import seed_rows
         from suzhou_childcare.regions.models import District, DistrictPopulation
         from suzhou_childcare.regions.reference import load_county_level_units
+        from suzhou_childcare.workdays.models import CalendarYear, SpecialDay
+        from suzhou_childcare.workdays.reference import seed_from_chinesecalendar
 
         load_county_level_units(District, DistrictPopulation)
+        seed_from_chinesecalendar(CalendarYear, SpecialDay)
+        for row in seed_rows():
+            StandardRule.objects.get_or_create(code=row["code"], effective_from=row["effective_from"], defaults=row)
 
 
 @pytest.fixture

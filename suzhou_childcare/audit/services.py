@@ -26,6 +26,8 @@ def audit_snapshot(instance: models.Model, fields: list[str] | None = None) -> d
         value = getattr(instance, field.attname)
         if isinstance(field, EncryptedTextField):
             value = mask_identifier(value)
+        elif isinstance(field, models.FileField):
+            value = value.name if value else ""
         snapshot[field.name] = value
     return json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder))
 

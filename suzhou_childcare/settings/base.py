@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "suzhou_childcare.accounts",
     "suzhou_childcare.audit",
     "suzhou_childcare.outbox",
+    "suzhou_childcare.workdays",
     # domain apps, lowest layer first
     "facilities",
     "inspections",
@@ -240,3 +241,4 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "suzhou_childcare.views.csrf_failure"
+MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=10 * 1024 * 1024)

@@ -1,0 +1,15 @@
+from django.db import migrations
+
+from facilities.standards_seed import seed_rows
+
+
+def seed(apps, schema_editor):
+    StandardRule = apps.get_model("facilities", "StandardRule")
+    for row in seed_rows():
+        StandardRule.objects.get_or_create(code=row["code"], effective_from=row["effective_from"], defaults=row)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("facilities", "0001_initial")]
+
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,0 +1,43 @@
+from .facility import (
+    Category,
+    ClassType,
+    Facility,
+    FacilityClass,
+    FacilityForm,
+    FacilityVersion,
+    FilingSequence,
+    FilingStatus,
+    InsuranceMode,
+    Ownership,
+    PremisesTenure,
+    RegistrationRoute,
+    ServiceForm,
+    ServiceOffering,
+)
+from .materials import Material, MaterialKind
+from .staff import Education, Person, StaffMember, StaffRole
+from .standards import StandardRule
+
+__all__ = [
+    "Category",
+    "ClassType",
+    "Education",
+    "Facility",
+    "FacilityClass",
+    "FacilityForm",
+    "FacilityVersion",
+    "FilingSequence",
+    "FilingStatus",
+    "InsuranceMode",
+    "Material",
+    "MaterialKind",
+    "Ownership",
+    "Person",
+    "PremisesTenure",
+    "RegistrationRoute",
+    "ServiceForm",
+    "ServiceOffering",
+    "StaffMember",
+    "StaffRole",
+    "StandardRule",
+]

@@ -1,0 +1,30 @@
+"""Every write on facilities. Split by concern: the record, the filing lifecycle, the materials."""
+
+from .filing import (
+    facility_cancel,
+    facility_record,
+    facility_reject,
+    facility_start_change,
+    facility_start_draft,
+    facility_submit,
+    facility_verify,
+)
+from .materials import material_upload
+from .records import facility_class_set, facility_create, facility_update, person_for, staff_add, version_write
+
+__all__ = [
+    "facility_cancel",
+    "facility_class_set",
+    "facility_create",
+    "facility_record",
+    "facility_reject",
+    "facility_start_change",
+    "facility_start_draft",
+    "facility_submit",
+    "facility_update",
+    "facility_verify",
+    "material_upload",
+    "person_for",
+    "staff_add",
+    "version_write",
+]
