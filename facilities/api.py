@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from suzhou_childcare.drf import PageSizePagination
-from suzhou_childcare.errors import ValidationFailed
+from suzhou_childcare.errors import NotFound, ValidationFailed
+from suzhou_childcare.permissions import Capability, can
 
 from . import selectors, services
 from .models import Category, FacilityForm, FilingStatus, MaterialKind, ServiceForm
@@ -176,6 +178,21 @@ class FacilityListCreateApi(APIView):
         )
         facility = selectors.facility_get_for(user=request.user, pk=facility.pk)
         return Response(_detail(facility), status=status.HTTP_201_CREATED)
+
+
+class FacilityOverdueApi(APIView):
+    """Filings past their record or notice deadline in the caller's jurisdiction, most overdue first."""
+
+    @extend_schema(responses={200: FacilityListOutputSerializer(many=True)})
+    def get(self, request):
+        if not can(request.user, Capability.READ_STATISTICS):
+            raise NotFound
+        paginator = PageSizePagination()
+        rows = selectors.overdue_filings_for(user=request.user).annotate(
+            class_count=Count("classes", distinct=True), staff_count=Count("staff", distinct=True)
+        )
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(FacilityListOutputSerializer(page, many=True).data)
 
 
 class FacilityUpdateInputSerializer(serializers.Serializer):

@@ -23,6 +23,8 @@ _STAFF = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER})
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
     NavItem(_("County-level units"), "regions:list", _STAFF | {Role.INSPECTOR}),
+    NavItem(_("Overdue filings"), "facilities:overdue", _STAFF),
+    NavItem(_("Standards"), "facilities:standards", _STAFF),
     NavItem(_("Accounts"), "accounts:list", _STAFF),
     NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN})),
     NavItem(_("API documentation"), "api-docs", _STAFF),

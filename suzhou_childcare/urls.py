@@ -29,6 +29,7 @@ urlpatterns = [
     path("regions/", include("suzhou_childcare.regions.urls")),
     path("jobs/", include("suzhou_childcare.outbox.urls")),
     path("workdays/", include("suzhou_childcare.workdays.urls")),
+    path("facilities/", include("facilities.urls")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -11,6 +11,7 @@ from .filing import (
 )
 from .materials import material_upload
 from .records import facility_class_set, facility_create, facility_update, person_for, staff_add, version_write
+from .standards import standard_rule_new_version
 
 __all__ = [
     "facility_cancel",
@@ -26,5 +27,6 @@ __all__ = [
     "material_upload",
     "person_for",
     "staff_add",
+    "standard_rule_new_version",
     "version_write",
 ]

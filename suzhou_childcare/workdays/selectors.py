@@ -64,3 +64,11 @@ def calendar_year_history_scope(*, user) -> QuerySet[CalendarYear]:
     if not can(user, Capability.EDIT_REFERENCE_DATA):
         return CalendarYear.objects.none()
     return CalendarYear.objects.all()
+
+
+def incomplete_years_among(years: set[int]) -> list[int]:
+    """Of `years`, those whose holiday arrangement nobody has entered (deadlines there count weekends only)."""
+    if not years:
+        return []
+    complete = set(CalendarYear.objects.filter(is_complete=True, year__in=years).values_list("year", flat=True))
+    return sorted(set(years) - complete)
