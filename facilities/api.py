@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from suzhou_childcare.drf import PageSizePagination
 from suzhou_childcare.errors import NotFound, ValidationFailed
 from suzhou_childcare.permissions import Capability, can
+from suzhou_childcare.workdays.selectors import incomplete_years_among
 
 from . import selectors, services
 from .models import Category, FacilityForm, FilingStatus, MaterialKind, ServiceForm
@@ -110,6 +111,7 @@ class FacilityDetailOutputSerializer(serializers.Serializer):
     classes = ClassSerializer(many=True, source="classes.all")
     blocking = FindingSerializer(many=True)
     warnings = FindingSerializer(many=True)
+    deadline_warnings = serializers.ListField(child=serializers.CharField())
 
 
 def _detail(facility) -> dict:
@@ -123,6 +125,12 @@ class _Proxy:
         self._facility = facility
         self.blocking = review.blocking
         self.warnings = review.warnings
+        years = {d.year for d in (facility.record_deadline, facility.notice_deadline) if d}
+        self.deadline_warnings = [
+            _("The holiday arrangement for %(year)s has not been entered; this deadline counts weekends only.")
+            % {"year": year}
+            for year in incomplete_years_among(years)
+        ]
 
     def __getattr__(self, name):
         return getattr(self._facility, name)

@@ -43,6 +43,17 @@ def test_a_deadline_in_a_year_nobody_entered_is_computed_with_weekends_only(oper
     assert facility.record_deadline == date(2027, 3, 8)
 
 
+def test_the_api_shows_the_warning_for_a_deadline_in_a_year_nobody_entered(operator, api_client_for):
+    facility = complete_draft(operator)
+    services.facility_submit(actor=operator, facility=facility, today=date(2027, 3, 1))
+    body = api_client_for(operator).get(f"/api/v1/facilities/{facility.pk}/").json()
+    assert body["record_deadline"] == "2027-03-08"
+    assert len(body["deadline_warnings"]) == 1 and "2027" in body["deadline_warnings"][0]
+    services_2025 = complete_draft(operator, name="二〇二五")
+    services.facility_submit(actor=operator, facility=services_2025, today=date(2025, 9, 30))
+    assert api_client_for(operator).get(f"/api/v1/facilities/{services_2025.pk}/").json()["deadline_warnings"] == []
+
+
 def test_a_submission_missing_a_material_is_refused_and_names_it(operator):
     facility = complete_draft(operator, skip=[MaterialKind.FIRE_SAFETY])
     with pytest.raises(RuleViolation) as info:
