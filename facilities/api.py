@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from suzhou_childcare.crypto import mask_identifier
 from suzhou_childcare.drf import PageSizePagination
 from suzhou_childcare.errors import NotFound, ValidationFailed
 from suzhou_childcare.permissions import Capability, can
@@ -302,6 +303,31 @@ class FacilityActionApi(APIView):
         data.is_valid(raise_exception=True)
         ACTIONS[action](request.user, facility, data.validated_data)
         return Response(_detail(selectors.facility_get_for(user=request.user, pk=pk)))
+
+
+class StaffOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="person.name")
+    id_number = serializers.SerializerMethodField(help_text="Masked; the full number is never sent.")
+    role = serializers.CharField()
+    full_time = serializers.BooleanField()
+    qualification = serializers.CharField()
+    health_certificate_expires_on = serializers.DateField(allow_null=True)
+    no_criminal_record_on_file = serializers.BooleanField()
+    employed_from = serializers.DateField()
+    employed_to = serializers.DateField(allow_null=True)
+
+    def get_id_number(self, obj) -> str:
+        return mask_identifier(obj.person.id_number)
+
+
+class StaffListApi(APIView):
+    """The facility's current staff roster, ID numbers masked."""
+
+    @extend_schema(responses={200: StaffOutputSerializer(many=True)})
+    def get(self, request, pk: int):
+        facility = selectors.facility_get_for(user=request.user, pk=pk)
+        return Response(StaffOutputSerializer(selectors.current_staff(facility), many=True).data)
 
 
 class MaterialOutputSerializer(serializers.Serializer):

@@ -218,3 +218,16 @@ def test_deadline_fields_come_back_in_the_detail(operator, api_client_for):
     services.facility_submit(actor=operator, facility=facility, today=date(2025, 9, 30))
     body = api_client_for(operator).get(f"{LIST}{facility.pk}/").json()
     assert body["record_deadline"] == "2025-10-14"
+
+
+def test_the_staff_roster_shows_masked_id_numbers_only(operator, gusu_officer, other_operator, api_client_for):
+    facility = complete_draft(operator)
+    response = api_client_for(gusu_officer).get(f"{LIST}{facility.pk}/staff/")
+    assert response.status_code == 200
+    roster = response.json()
+    assert len(roster) == 6
+    for member in roster:
+        assert member["id_number"].startswith("3205") and "**********" in member["id_number"]
+    full = [m.person.id_number for m in facility.staff.select_related("person")]
+    assert not any(number in response.content.decode() for number in full)
+    assert api_client_for(other_operator).get(f"{LIST}{facility.pk}/staff/").status_code == 404
