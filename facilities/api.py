@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -197,9 +196,7 @@ class FacilityOverdueApi(APIView):
         if not can(request.user, Capability.READ_STATISTICS):
             raise NotFound
         paginator = PageSizePagination()
-        rows = selectors.overdue_filings_for(user=request.user).annotate(
-            class_count=Count("classes", distinct=True), staff_count=Count("staff", distinct=True)
-        )
+        rows = selectors.overdue_filings_for(user=request.user)
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(FacilityListOutputSerializer(page, many=True).data)
 

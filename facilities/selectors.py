@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from suzhou_childcare.accounts.models import Role
@@ -16,6 +17,7 @@ from . import rules
 from .models import (
     Category,
     Facility,
+    FacilityClass,
     FacilityVersion,
     FilingStatus,
     Material,
@@ -35,6 +37,11 @@ def facility_scope_for(*, user) -> QuerySet[Facility]:
     return scope_to_jurisdiction(qs, user=user)
 
 
+def _count(related: QuerySet) -> Coalesce:
+    counted = related.order_by().values("facility").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def facility_list_for(*, user, filters: dict | None = None) -> QuerySet[Facility]:
     """The list pages and the API: a constant number of queries whatever the page size."""
     filters = filters or {}
@@ -42,11 +49,12 @@ def facility_list_for(*, user, filters: dict | None = None) -> QuerySet[Facility
         facility_scope_for(user=user)
         .select_related("district", "street", "hub")
         .annotate(
-            class_count=Count("classes", distinct=True),
-            staff_count=Count(
-                "staff",
-                filter=Q(staff__employed_to__isnull=True) | Q(staff__employed_to__gt=timezone.localdate()),
-                distinct=True,
+            # Correlated counts, not joins: joining classes and staff would multiply rows before grouping.
+            class_count=_count(FacilityClass.objects.filter(facility=OuterRef("pk"))),
+            staff_count=_count(
+                StaffMember.objects.filter(facility=OuterRef("pk")).filter(
+                    Q(employed_to__isnull=True) | Q(employed_to__gt=timezone.localdate())
+                )
             ),
         )
         .order_by("district_id", "name", "id")
@@ -254,8 +262,7 @@ def overdue_filings_for(*, user, today: date | None = None) -> QuerySet[Facility
     """Submissions past their record deadline, and filings past their notice deadline without a decision."""
     today = today or timezone.localdate()
     return (
-        facility_scope_for(user=user)
-        .select_related("district")
+        facility_list_for(user=user)
         .filter(
             Q(filing_status=FilingStatus.SUBMITTED, record_deadline__lt=today)
             | Q(filing_status=FilingStatus.FILED, notice_deadline__lt=today)
