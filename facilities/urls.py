@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import reference
 
 app_name = "facilities"
 
 urlpatterns = [
-    path("overdue/", views.overdue_list, name="overdue"),
-    path("standards/", views.standards_list, name="standards"),
+    path("overdue/", reference.overdue_list, name="overdue"),
+    path("standards/", reference.standards_list, name="standards"),
+    path("import/", include("facilities.urls_import")),
 ]

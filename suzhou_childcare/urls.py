@@ -30,6 +30,8 @@ urlpatterns = [
     path("jobs/", include("suzhou_childcare.outbox.urls")),
     path("workdays/", include("suzhou_childcare.workdays.urls")),
     path("facilities/", include("facilities.urls")),
+    path("notices/", include("suzhou_childcare.notices.urls")),
+    path("verify/", include("facilities.urls_public")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "suzhou_childcare.audit",
     "suzhou_childcare.outbox",
     "suzhou_childcare.workdays",
+    "suzhou_childcare.notices",
     # domain apps, lowest layer first
     "facilities",
     "inspections",

@@ -15,9 +15,9 @@ from suzhou_childcare.permissions import Capability, can
 from suzhou_childcare.web import form_add_application_error, invalid_form_status
 from suzhou_childcare.workdays.selectors import incomplete_years_among
 
-from . import selectors, services
-from .forms import StandardVersionForm
-from .models import StandardRule
+from .. import selectors, services
+from ..forms import StandardVersionForm
+from ..models import StandardRule
 
 
 @login_required
