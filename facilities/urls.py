@@ -8,4 +8,5 @@ urlpatterns = [
     path("overdue/", reference.overdue_list, name="overdue"),
     path("standards/", reference.standards_list, name="standards"),
     path("import/", include("facilities.urls_import")),
+    path("cases/", include("facilities.urls_coordination")),
 ]
