@@ -12,3 +12,15 @@ def thousands(value) -> str:
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def with_class(field, css: str):
+    """Render a bound field's widget with Bootstrap classes (and `is-invalid` when it has errors)."""
+    classes = [css, field.field.widget.attrs.get("class", "")]
+    if field.errors:
+        classes.append("is-invalid")
+    attrs = {"class": " ".join(c for c in classes if c)}
+    if field.errors:
+        attrs["aria-describedby"] = f"{field.id_for_label}-errors"
+    return field.as_widget(attrs=attrs)
