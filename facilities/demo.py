@@ -15,11 +15,16 @@ audit entry would take minutes): no audit entries are written, versions have no 
 transitions, deadlines in working days from the portal's calendar, filing numbers from the same sequence),
 so the pages and the as-of queries (`selectors.totals_as_of`) read it like any other record.
 
+- A version's typed columns and its snapshot's filing fields, slots and enrolled follow the history; the other
+  fields of the snapshot (name, address, premises, safety) are the record's current ones.
 - History starts on 2021-01-01 (`HISTORY_START`): a facility opened earlier has its first version from then,
   with everything that happened before folded into it (its `opened_on` keeps the real opening date).
 - Demo facilities are recognised by their credit code: the organisation-code part (characters 9–10) is
   `DM`. If any exists, loading does nothing and returns the counts of what is there (idempotent).
-- Person ID numbers are valid (GB 11643-1999 check digit) but fictitious: region 320502, born 1960–2000.
+- Person ID numbers are valid (GB 11643-1999, as `stdnum.cn.ric` checks them) but fictitious, born 1960–2000:
+  region 320502, except for births before 1983, when stdnum does not yet know 320502 (the city's 320500).
+- No filing materials are loaded: the record's pages list them as missing. The demo operator (if the account
+  exists) runs three standalone facilities in 姑苏区: a draft still incomplete, one filed, one verified.
 - Deterministic: `random.Random(seed)`, and `today` (the current queues are relative to it).
 """
 
@@ -103,7 +108,7 @@ NEW_UNTIL_JANUARY_2022 = {"kindergarten_class": 30, "social": 65}
 NEW_IN_2022 = {"kindergarten_class": 30, "social": 73}
 NEW_SINCE_2023 = {"kindergarten_class": 40, "social": 80, "family_point": 40}
 CLOSURES = {"to_january_2022": 6, "in_2022": 10, "since_2023": 35}
-# "1+N" hubs: (opening period, sites per hub).
+# "1+N" hubs operating on 2021-05-31: sites per hub.
 HUBS_2021 = (2, 3, 2)
 QUEUE = {"submitted": 20, "filed": 15, "nonconforming": 4, "change_pending": 5, "draft": 25}
 
@@ -115,7 +120,9 @@ USCC_HEAD = {  # registration authority + entity type (GB 32100-2015)
     RegistrationRoute.PRIVATE_NON_ENTERPRISE: "52",  # 民政 · 民办非企业单位
     RegistrationRoute.ENTERPRISE: "91",  # 市场监管 · 企业
 }
+# stdnum knows 320502 (沧浪区) for births 1983–2012 only; earlier births carry the city's code 320500.
 ID_REGION = "320502"
+ID_REGION_BEFORE_1983 = "320500"
 # Birth dates used by other demo or test identities: never drawn here.
 RESERVED_BIRTH_DATES = frozenset({date(1990, 1, 1), date(1985, 1, 1), date(1949, 12, 31)})
 
@@ -340,6 +347,16 @@ class _Plan:
         self.events.append((day, len(self.events), changes))
 
 
+def _operator_candidate(plan: _Plan) -> bool:
+    """The demo operator runs standalone socially-run facilities in 姑苏区 (the demo officer's unit)."""
+    return (
+        plan.district == "320508"
+        and plan.category == Category.SOCIAL
+        and plan.form == FacilityForm.STANDALONE
+        and plan.closed_on is None
+    )
+
+
 # --- the plan ----------------------------------------------------------------------------------------------
 
 
@@ -355,7 +372,8 @@ class _Builder:
         self.unit_names = {unit.code: unit.name for unit in units}
         self.population = [float(population.get(code, 1)) for code in self.units]
         self.streets: dict[str, list[Street]] = defaultdict(list)
-        for street in Street.objects.order_by("district_id", "name", "pk"):
+        # Sorted here, not by the database's collation: the same seed gives the same history on any database.
+        for street in sorted(Street.objects.all(), key=lambda s: (s.district_id, s.name, s.pk)):
             self.streets[street.district_id].append(street)
         self.used_names: set[str] = set()
         self.used_uscc: set[str] = set(Facility.objects.exclude(uscc="").values_list("uscc", flat=True))
@@ -406,14 +424,22 @@ class _Builder:
             pool = list(units)
             for sites in hubs:
                 hub_unit = pool.pop(0)
-                hub = self._new(category, FacilityForm.COMPREHENSIVE_CENTER, hub_unit, _between(rng, first, last), group)
+                hub = self._new(
+                    category, FacilityForm.COMPREHENSIVE_CENTER, hub_unit, _between(rng, first, last), group
+                )
                 for _ in range(sites):
-                    pool.remove(hub_unit) if hub_unit in pool else pool.pop(0)
-                    form = rng.choice([FacilityForm.COMMUNITY_EMBEDDED, FacilityForm.COMMUNITY_EMBEDDED, FacilityForm.EMPLOYER])
+                    if hub_unit in pool:  # the sites count in their hub's unit
+                        pool.remove(hub_unit)
+                    else:
+                        pool.pop(0)
+                    form = rng.choice(
+                        [FacilityForm.COMMUNITY_EMBEDDED, FacilityForm.COMMUNITY_EMBEDDED, FacilityForm.EMPLOYER]
+                    )
                     self._new(category, form, hub_unit, _between(rng, hub.opened_on, last), group, hub=hub)
             for unit in pool:
                 form = rng.choices(
-                    [FacilityForm.STANDALONE, FacilityForm.COMMUNITY_EMBEDDED, FacilityForm.EMPLOYER], weights=[78, 14, 8]
+                    [FacilityForm.STANDALONE, FacilityForm.COMMUNITY_EMBEDDED, FacilityForm.EMPLOYER],
+                    weights=[78, 14, 8],
                 )[0]
                 self._new(category, form, unit, _between(rng, first, last), group)
 
@@ -457,7 +483,11 @@ class _Builder:
                 plan.values["registration_route"] = RegistrationRoute.ENTERPRISE
             else:
                 plan.values["registration_route"] = rng.choices(
-                    [RegistrationRoute.ENTERPRISE, RegistrationRoute.PRIVATE_NON_ENTERPRISE, RegistrationRoute.PUBLIC_INSTITUTION],
+                    [
+                        RegistrationRoute.ENTERPRISE,
+                        RegistrationRoute.PRIVATE_NON_ENTERPRISE,
+                        RegistrationRoute.PUBLIC_INSTITUTION,
+                    ],
                     weights=[72, 22, 6],
                 )[0]
 
@@ -465,9 +495,7 @@ class _Builder:
         """The minority filed by 2021-05-31 (and one facility that filed, then closed before it)."""
         rng = self.rng
         seed = [p for p in self.plans if p.group == "seed" and p.opened_on <= date(2021, 3, 20)]
-        weights = [
-            2.0 if p.category == Category.KINDERGARTEN_CLASS or p.is_hub_related else 1.0 for p in seed
-        ]
+        weights = [2.0 if p.category == Category.KINDERGARTEN_CLASS or p.is_hub_related else 1.0 for p in seed]
         for plan in _weighted_sample(rng, seed, weights, FILED_ON_SEED_DAY):
             plan.filing = "early"
             first = max(plan.opened_on + timedelta(days=45), date(2020, 1, 6))
@@ -475,7 +503,9 @@ class _Builder:
         early_closed = [p for p in self.plans if p.group == "closed_early" and p.opened_on <= date(2020, 6, 1)]
         for plan in early_closed[:2]:
             plan.filing = "early"
-            plan.record_on = self.calendar.on_or_after(_between(rng, plan.opened_on + timedelta(days=45), date(2020, 10, 30)))
+            plan.record_on = self.calendar.on_or_after(
+                _between(rng, plan.opened_on + timedelta(days=45), date(2020, 10, 30))
+            )
 
     def choose_closures(self) -> None:
         rng = self.rng
@@ -533,7 +563,10 @@ class _Builder:
             (kindergarten, ENROLLED_KINDERGARTEN_2021),
             (social, SEED_FIGURES["enrolled"] - ENROLLED_KINDERGARTEN_2021),
         ):
-            occupancy = [rng.uniform(0.55, 1.0) if p.category == Category.KINDERGARTEN_CLASS else rng.uniform(0.35, 0.9) for p in group]
+            occupancy = [
+                rng.uniform(0.55, 1.0) if p.category == Category.KINDERGARTEN_CLASS else rng.uniform(0.35, 0.9)
+                for p in group
+            ]
             enrolled = allocate(
                 total,
                 [p.slots * o for p, o in zip(group, occupancy, strict=True)],
@@ -558,7 +591,9 @@ class _Builder:
             # Autumn intakes after 2021-05-31 (seed facilities), or the first months after opening.
             if plan.group == "seed":
                 update = _between(rng, date(2021, 9, 1), date(2022, 6, 30))
-                share = rng.uniform(0.7, 1.0) if plan.category == Category.KINDERGARTEN_CLASS else rng.uniform(0.55, 0.97)
+                share = (
+                    rng.uniform(0.7, 1.0) if plan.category == Category.KINDERGARTEN_CLASS else rng.uniform(0.55, 0.97)
+                )
             else:
                 update = plan.opened_on + timedelta(days=rng.randint(90, 300))
                 share = rng.uniform(0.55, 0.97) if update < self.today - timedelta(days=30) else rng.uniform(0.3, 0.7)
@@ -604,7 +639,6 @@ class _Builder:
                 plan.record_on = self.calendar.back(END_2022, 1)
         # Today's queues, then the filings since 2023 up to the share filed today.
         operating = [p for p in self.plans if p.operating(today) and p.filing == "known"]
-        gusu = "320508"
         picks = {
             "filed": (60, QUEUE["filed"]),
             "nonconforming": (120, QUEUE["nonconforming"]),
@@ -615,7 +649,7 @@ class _Builder:
             pool = [p for p in operating if p.filing == "known" and p.opened_on <= today - timedelta(days=min_age)]
             chosen = []
             if name in ("filed", "draft"):  # the demo operator's facilities in 姑苏区
-                local = [p for p in pool if p.district == gusu and p.hub is None]
+                local = [p for p in pool if _operator_candidate(p)]
                 chosen = local[:1]
             rest = [p for p in pool if p not in chosen]
             chosen += _weighted_sample(rng, rest, [1.0] * len(rest), count - len(chosen))
@@ -634,13 +668,13 @@ class _Builder:
         for plan in _weighted_sample(rng, filed_before, [1.0] * len(filed_before), QUEUE["change_pending"]):
             plan.filing = "change_pending"
 
-    def _submission(self, plan: _Plan, received: date, *, rejection_chance: float = 0.12) -> None:
+    def _submission(self, plan: _Plan, received: date, *, historic: bool = True) -> None:
         """Draft, perhaps a submission returned for completion, then the submission received on `received`."""
         rng, calendar = self.rng, self.calendar
         draft_on = max(plan.opened_on, received - timedelta(days=rng.randint(7, 60)))
         plan.add(draft_on, filing_status=FilingStatus.DRAFT)
         earlier = received - timedelta(days=rng.randint(15, 40))
-        if rng.random() < rejection_chance and earlier > draft_on:
+        if rng.random() < 0.12 and earlier > draft_on:
             earlier = calendar.on_or_after(earlier)
             returned = calendar.add(earlier, rng.randint(1, 3))
             if draft_on < earlier < returned < received:
@@ -651,7 +685,7 @@ class _Builder:
                     record_deadline=None,
                     review_reasons=rng.choice(REJECTION_REASONS),
                 )
-        self._submitted(plan, received, historic=True)
+        self._submitted(plan, received, historic=historic)
 
     def _submitted(self, plan: _Plan, received: date, *, historic: bool) -> None:
         deadline = (
@@ -724,10 +758,11 @@ class _Builder:
                 self._past_filing(plan, cycle_allowed=plan.record_on > SEED_DAY)
             if plan.filing == "change_pending":
                 received = calendar.back(today, rng.randint(1, 6))
+                moved_to = f"{ADDRESS_PREFIX.get(plan.district, '')}{rng.choice(ROADS)}{rng.randint(1, 388)}号"
                 change = rng.choice(
                     [
                         {"slots": plan.slots + rng.choice([10, 15, 20])},
-                        {"address": f"{ADDRESS_PREFIX.get(plan.district, '')}{rng.choice(ROADS)}{rng.randint(1, 388)}号"},
+                        {"address": moved_to},
                         {"lease_end": _add_years(today, rng.randint(3, 6)).isoformat()},
                         {"observation_room_area": "8.50"},
                     ]
@@ -740,10 +775,8 @@ class _Builder:
                     record_deadline=add_working_days(received, RECORD_WITHIN_WORKING_DAYS).date,
                 )
             elif plan.filing == "submitted":  # received 1–8 working days ago: some past their record deadline
-                received = calendar.back(today, rng.randint(1, 8))
-                self._submission(plan, received)
-                plan.events.pop()
-                self._submitted(plan, received, historic=False)
+                received = calendar.back(today, rng.choices(range(1, 9), weights=[3, 3, 3, 3, 3, 2, 1, 1])[0])
+                self._submission(plan, received, historic=False)
             elif plan.filing in ("filed", "nonconforming"):
                 ago = rng.randint(3, 18) if plan.filing == "filed" else rng.randint(20, 45)
                 received = calendar.back(today, ago)
@@ -756,7 +789,10 @@ class _Builder:
                     reasons = "；".join(rng.sample(NONCONFORMING_REASONS, rng.randint(1, 2)))
                     plan.values["nonconforming_reasons"] = reasons
                     plan.add(
-                        noticed, filing_status=FilingStatus.NONCONFORMING, nonconforming_on=noticed, review_reasons=reasons
+                        noticed,
+                        filing_status=FilingStatus.NONCONFORMING,
+                        nonconforming_on=noticed,
+                        review_reasons=reasons,
                     )
             elif plan.filing == "draft":
                 draft_on = max(plan.opened_on, today - timedelta(days=rng.randint(3, 150)))
@@ -787,9 +823,7 @@ class _Builder:
 
     def issue_filing_numbers(self) -> dict[tuple[str, int], int]:
         """`<unit code>-<year>-<sequence>` in the order the filings were recorded, after any number in use."""
-        last = {
-            (row.district_id, row.year): row.last_number for row in FilingSequence.objects.all()
-        }
+        last = {(row.district_id, row.year): row.last_number for row in FilingSequence.objects.all()}
         for plan in sorted((p for p in self.plans if p.record_on), key=lambda p: (p.record_on, p.key)):
             if not any(changes.get("filing_number") is _NUMBER for _d, _o, changes in plan.events):
                 continue  # closed before its filing was recorded
@@ -912,8 +946,8 @@ class _Builder:
             # Safety.
             v["surveillance_covers_infant_areas"] = rng.random() < 0.97
             v["surveillance_retention_days"] = rng.choices([90, 180, 30, 60], weights=[72, 22, 3, 3])[0]
-            v["one_click_alarm"] = rng.random() < 0.92
-            v["licensed_guard"] = (not family) and (kindergarten or rng.random() < 0.85)
+            v["one_click_alarm"] = rng.random() < 0.95
+            v["licensed_guard"] = (not family) and (kindergarten or rng.random() < 0.9)
             if rng.random() < 0.04:
                 v["insurance_mode"] = InsuranceMode.NONE
             elif plan.district in GROUP_POLICY_UNITS and rng.random() < 0.9:
@@ -923,7 +957,9 @@ class _Builder:
                 v["insurer"] = rng.choice(INSURERS)
                 v["policy_number"] = f"PEAC{today.year}3205{rng.randint(10**9, 10**10 - 1)}"
                 expired = rng.random() < 0.05
-                v["policy_expires_on"] = today + timedelta(days=-rng.randint(1, 40) if expired else rng.randint(10, 360))
+                v["policy_expires_on"] = today + timedelta(
+                    days=-rng.randint(1, 40) if expired else rng.randint(10, 360)
+                )
             # Facilities entered from registration data only: premises and safety not yet known.
             if plan.state["filing_status"] == FilingStatus.KNOWN and rng.random() < 0.3:
                 for name in ("lease_start", "lease_end", "lowest_floor", "highest_floor", "floor_area"):
@@ -976,14 +1012,16 @@ class _Builder:
             types.append(pattern[len(types) % len(pattern)])
         maxima = [CLASS_LIMITS[t][0] for t in types]
         capacity = allocate(slots, [float(m) for m in maxima], [1] * len(types), maxima)
-        children = allocate(enrolled, [float(c) for c in capacity], [0] * len(types), capacity) if enrolled <= slots else None
+        children = (
+            allocate(enrolled, [float(c) for c in capacity], [0] * len(types), capacity) if enrolled <= slots else None
+        )
         if children is None:  # more enrolled than slots: the surplus sits in the first class
             children = list(capacity)
             children[0] += enrolled - slots
         if len(types) > 1 and rng.random() < 0.04:  # an over-full class
             target = maxima[0] + rng.randint(1, 3)
             for i in range(1, len(types)):
-                move = min(children[i], target - children[0])
+                move = max(0, min(children[i], target - children[0]))
                 children[i] -= move
                 children[0] += move
         short_of_carers = rng.random() < 0.05
@@ -994,7 +1032,7 @@ class _Builder:
             if short_of_carers and i == 0 and kids > per_carer:
                 carers = math.ceil(kids / per_carer) - 1
             youngest = rng.randint(young_low, young_high)
-            if kind == ClassType.MIXED and rng.random() < 0.1:
+            if kind == ClassType.MIXED and rng.random() < 0.05:
                 youngest = rng.randint(15, 17)
             counters[kind] += 1
             plan.classes.append(
@@ -1067,7 +1105,13 @@ class _Builder:
             carers_at_opening = len(by_role_now[StaffRole.CARER])
             if plan.group != "seed" and ramp and plan.enrolled:
                 carers_at_opening = max(1, math.ceil(carers_at_opening * plan.enrolled_open / plan.enrolled))
-            for role in (StaffRole.DIRECTOR, StaffRole.CARER, StaffRole.HEALTH_CARE, StaffRole.SECURITY_GUARD, StaffRole.OTHER):
+            for role in (
+                StaffRole.DIRECTOR,
+                StaffRole.CARER,
+                StaffRole.HEALTH_CARE,
+                StaffRole.SECURITY_GUARD,
+                StaffRole.OTHER,
+            ):
                 before, after = by_role_first.get(role, []), by_role_now.get(role, [])
                 for i in range(max(len(before), len(after))):
                     full_time = (after or before)[min(i, len(after or before) - 1)]
@@ -1081,8 +1125,9 @@ class _Builder:
 
     def _seed_position(self, plan, role, full_time, i, before, after, horizon) -> None:
         rng = self.rng
-        if i >= before:  # a post created after 2021-05-31
-            start = plan.enrolled_update_on or _between(rng, SEED_DAY + timedelta(days=7), horizon - timedelta(days=7))
+        if i >= before:  # a post created after 2021-05-31, as enrolment grew
+            first = plan.enrolled_update_on or SEED_DAY + timedelta(days=7)
+            start = _between(rng, first, min(horizon - timedelta(days=7), first + timedelta(days=3 * 365)))
             if start < horizon:
                 self._position(plan, role, full_time, max(start, SEED_DAY + timedelta(days=1)), horizon, turnover=0.15)
             return
@@ -1094,7 +1139,9 @@ class _Builder:
         if start - plan.opened_on > timedelta(days=60) and rng.random() < 0.25:  # a predecessor left before
             self._employ(plan, role, full_time, plan.opened_on - timedelta(days=rng.randint(0, 20)), start)
         if i >= after:  # the post went after 2021-05-31
-            self._employ(plan, role, full_time, start, _between(rng, SEED_DAY + timedelta(days=7), horizon - timedelta(days=1)))
+            self._employ(
+                plan, role, full_time, start, _between(rng, SEED_DAY + timedelta(days=7), horizon - timedelta(days=1))
+            )
             return
         self._position(plan, role, full_time, start, horizon, turnover=0.3, earliest_leave=SEED_DAY + timedelta(days=7))
 
@@ -1133,7 +1180,8 @@ class _Builder:
         while True:
             born = _between(rng, date(first_year, 1, 1), date(max(first_year, last_year), 12, 31))
             sequence = rng.randint(0, 499) * 2 + (0 if female else 1)  # odd for men (GB 11643-1999)
-            body = f"{ID_REGION}{born:%Y%m%d}{sequence:03d}"
+            region = ID_REGION if born.year >= 1983 else ID_REGION_BEFORE_1983
+            body = f"{region}{born:%Y%m%d}{sequence:03d}"
             number = body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
             if born not in RESERVED_BIRTH_DATES and number not in self.used_ids:
                 index = blind_index(number, purpose=PERSON_ID_PURPOSE)
@@ -1147,16 +1195,18 @@ class _Builder:
         facts = {"role": role, "full_time": full_time, "employed_from": start, "employed_to": end}
         if role == StaffRole.DIRECTOR:
             facts["education"] = rng.choices(
-                [Education.BACHELOR, Education.COLLEGE, Education.BELOW_COLLEGE], weights=[40, 55, 5]
+                [Education.BACHELOR, Education.COLLEGE, Education.BELOW_COLLEGE], weights=[40, 57, 3]
             )[0]
-            facts["years_of_experience"] = rng.randint(1, 2) if rng.random() < 0.05 else rng.randint(3, 15)
+            facts["years_of_experience"] = rng.randint(1, 2) if rng.random() < 0.03 else rng.randint(3, 15)
             facts["post_training_done"] = rng.random() < 0.9
             facts["qualification"] = rng.choice(["托育机构负责人岗位培训合格证", "幼儿园园长任职资格培训证书"])
         elif role == StaffRole.CARER:
             facts["education"] = rng.choices(
                 [Education.BACHELOR, Education.COLLEGE, Education.BELOW_COLLEGE], weights=[15, 50, 35]
             )[0]
-            facts["qualification"] = rng.choice(["保育师（四级）", "育婴员（四级）", "保育师（三级）", "幼儿园教师资格证"])
+            facts["qualification"] = rng.choice(
+                ["保育师（四级）", "育婴员（四级）", "保育师（三级）", "幼儿园教师资格证"]
+            )
             facts["post_training_done"] = rng.random() < 0.85
         elif role == StaffRole.HEALTH_CARE:
             facts["education"] = rng.choice([Education.COLLEGE, Education.BACHELOR])
@@ -1165,18 +1215,18 @@ class _Builder:
         elif role == StaffRole.SECURITY_GUARD:
             facts["education"] = Education.BELOW_COLLEGE
             facts["qualification"] = "保安员证"
-            if rng.random() < 0.97:
+            if rng.random() < 0.99:
                 facts["guard_licence_number"] = f"苏{start.year}{rng.randint(10**7, 10**8 - 1)}"
         else:
             facts["qualification"] = rng.choice(["炊事员（健康证）", "保洁员", "财务"])
         if end is None:
-            expired = rng.random() < 0.03
+            expired = rng.random() < 0.01
             facts["health_certificate_expires_on"] = today + timedelta(
                 days=-rng.randint(1, 60) if expired else rng.randint(15, 360)
             )
         else:
             facts["health_certificate_expires_on"] = end + timedelta(days=rng.randint(0, 300))
-        facts["no_criminal_record_on_file"] = rng.random() < 0.97
+        facts["no_criminal_record_on_file"] = rng.random() < 0.992
         return facts
 
     # -- checks --
@@ -1217,7 +1267,13 @@ class _Builder:
         filed_end_2022 = sum(1 for _p, s in in_force(END_2022) if s["filing_status"] in IN_FORCE)
         slots_january = sum(s["slots"] for _p, s in in_force(JANUARY_2022))
         problems = [f"{key}: {got[key]} != {value}" for key, value in SEED_FIGURES.items() if got[key] != value]
-        if not statuses <= {FilingStatus.KNOWN, FilingStatus.DRAFT, FilingStatus.SUBMITTED, FilingStatus.FILED, FilingStatus.VERIFIED}:
+        if not statuses <= {
+            FilingStatus.KNOWN,
+            FilingStatus.DRAFT,
+            FilingStatus.SUBMITTED,
+            FilingStatus.FILED,
+            FilingStatus.VERIFIED,
+        }:
             problems.append(f"statuses on {SEED_DAY}: {sorted(statuses)}")
         if filed_seed_day != FILED_ON_SEED_DAY:
             problems.append(f"filed on {SEED_DAY}: {filed_seed_day}")
@@ -1261,9 +1317,7 @@ class _Builder:
             for i, (valid_from, state) in enumerate(plan.versions):
                 valid_to = plan.versions[i + 1][0] if i + 1 < len(plan.versions) else None
                 snapshot = dict(base)
-                snapshot.update(
-                    {k: (v.isoformat() if isinstance(v, date) else v) for k, v in state.items()}
-                )
+                snapshot.update({k: (v.isoformat() if isinstance(v, date) else v) for k, v in state.items()})
                 versions.append(
                     FacilityVersion(
                         facility=facility,
@@ -1292,11 +1346,15 @@ class _Builder:
         for plan in self.plans:
             for role, full_time, start, end in plan.employments:
                 name, number = self._person(role, start)
-                person = Person(name=name, id_number=number, id_number_index=blind_index(number, purpose=PERSON_ID_PURPOSE))
+                person = Person(
+                    name=name, id_number=number, id_number_index=blind_index(number, purpose=PERSON_ID_PURPOSE)
+                )
                 persons.append(person)
                 staff.append(
                     StaffMember(
-                        facility=facilities[plan.key], person=person, **self._staff_facts(plan, role, full_time, start, end)
+                        facility=facilities[plan.key],
+                        person=person,
+                        **self._staff_facts(plan, role, full_time, start, end),
                     )
                 )
         Person.objects.bulk_create(persons, batch_size=BATCH)
@@ -1323,11 +1381,7 @@ class _Builder:
         picked = []
         for status in (FilingStatus.DRAFT, FilingStatus.FILED, FilingStatus.VERIFIED):
             plan = next(
-                (
-                    p
-                    for p in self.plans
-                    if p.district == "320508" and p.hub is None and p.closed_on is None and p.state["filing_status"] == status
-                ),
+                (p for p in self.plans if _operator_candidate(p) and p.state["filing_status"] == status),
                 None,
             )
             if plan is not None:
@@ -1341,7 +1395,7 @@ class _Builder:
     def prepare_operator_draft(self) -> None:
         """The operator's draft is incomplete: the lease end is missing (and no material is uploaded yet)."""
         for plan in self.plans:
-            if plan.district == "320508" and plan.hub is None and plan.closed_on is None and plan.filing == "draft":
+            if _operator_candidate(plan) and plan.filing == "draft":
                 plan.values["premises_tenure"] = PremisesTenure.LEASED
                 plan.values["lease_start"] = plan.opened_on
                 plan.values["lease_end"] = None
@@ -1371,6 +1425,27 @@ def demo_history_counts(*, today: date) -> dict:
     }
 
 
+def plan_demo_history(*, today: date, seed: int = 2021) -> _Builder:
+    """The whole history in memory, checked against the promised figures; reads the database, writes nothing."""
+    if today < EARLIEST_TODAY:
+        raise ValueError(f"the demo history runs to today and needs today >= {EARLIEST_TODAY}")
+    builder = _Builder(today=today, seed=seed)
+    builder.plan_facilities()
+    builder.choose_early_filings()
+    builder.choose_closures()
+    builder.plan_capacity()
+    builder.plan_staff_on_seed_day()
+    builder.choose_filings()
+    builder.build_events()
+    builder.last_numbers = builder.issue_filing_numbers()
+    builder.fold_versions()
+    builder.fill_records()
+    builder.prepare_operator_draft()
+    builder.plan_employments()
+    builder.check()
+    return builder
+
+
 def load_demo_history(*, today: date, seed: int = 2021) -> dict:
     """Load the synthetic history (see the module docstring) unless it is there; return its counts.
 
@@ -1381,21 +1456,8 @@ def load_demo_history(*, today: date, seed: int = 2021) -> dict:
     with transaction.atomic():
         if _demo_facilities().exists():
             return {**demo_history_counts(today=today), "created": False}
-        builder = _Builder(today=today, seed=seed)
-        builder.plan_facilities()
-        builder.choose_early_filings()
-        builder.choose_closures()
-        builder.plan_capacity()
-        builder.plan_staff_on_seed_day()
-        builder.choose_filings()
-        builder.build_events()
-        last_numbers = builder.issue_filing_numbers()
-        builder.fold_versions()
-        builder.prepare_operator_draft()
-        builder.fill_records()
-        builder.plan_employments()
-        builder.check()
+        builder = plan_demo_history(today=today, seed=seed)
         builder.write()
-        builder.write_sequences(last_numbers)
+        builder.write_sequences(builder.last_numbers)
         builder.attach_operator()
     return {**demo_history_counts(today=today), "created": True}

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from suzhou_childcare.accounts.models import Role
 from suzhou_childcare.errors import NotFound
-from suzhou_childcare.permissions import scope_to_jurisdiction
+from suzhou_childcare.permissions import scope_to_jurisdiction, sees_whole_city
 
 from . import rules
 from .models import (
@@ -284,3 +284,39 @@ def overdue_filings_for(*, user, today: date | None = None) -> QuerySet[Facility
         )
         .order_by("record_deadline", "notice_deadline", "id")
     )
+
+
+FILED_STATES = (FilingStatus.FILED, FilingStatus.VERIFIED, FilingStatus.NONCONFORMING, FilingStatus.CHANGE_PENDING)
+
+
+def filing_rate_by_district(*, user, on: date) -> list[dict]:
+    """Per unit: facilities operating on `on` (all the unit knows of), how many of them are filed, the rate.
+
+    Read from the versioned history, so the figures of a past date are those of that date.
+    """
+    from suzhou_childcare.regions.models import District
+
+    versions = versions_as_of(on)
+    districts = District.objects.all()
+    if not sees_whole_city(user):
+        versions = versions.filter(district_id=user.district_id)
+        districts = districts.filter(code=user.district_id)
+    counts = {
+        row["district_id"]: row
+        for row in versions.values("district_id").annotate(
+            operating=Count("id"), filed=Count("id", filter=Q(filing_status__in=FILED_STATES))
+        )
+    }
+    rows = []
+    for district in districts.order_by("code"):
+        row = counts.get(district.code, {"operating": 0, "filed": 0})
+        operating, filed = row["operating"], row["filed"]
+        rows.append(
+            {
+                "district": district,
+                "operating": operating,
+                "filed": filed,
+                "rate": filed / operating if operating else None,
+            }
+        )
+    return rows

@@ -1,12 +1,22 @@
 from django.urls import include, path
 
-from .views import reference
+from .views import filing, officer, receipt, reference
 
 app_name = "facilities"
 
 urlpatterns = [
+    path("", officer.facility_list, name="list"),
+    path("queue/", officer.queue, name="queue"),
+    path("export.xlsx", officer.facility_export, name="export"),
+    path("filing-rate/", officer.filing_rate, name="filing_rate"),
+    path("<int:pk>/remind/", officer.remind, name="remind"),
+    path("new/", filing.facility_new, name="new"),
+    path("<int:pk>/", filing.facility_detail, name="detail"),
+    path("<int:pk>/file/<str:step>/", filing.filing_step, name="filing_step"),
+    path("<int:pk>/do/<str:action>/", filing.facility_action, name="action"),
     path("overdue/", reference.overdue_list, name="overdue"),
     path("standards/", reference.standards_list, name="standards"),
+    path("<int:pk>/receipt/", receipt.filing_receipt, name="receipt"),
     path("import/", include("facilities.urls_import")),
     path("cases/", include("facilities.urls_coordination")),
 ]

@@ -16,25 +16,48 @@ class NavItem:
     label: str | Promise
     url_name: str
     roles: frozenset[str]
+    group: str | Promise | None = None
 
 
 _STAFF = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER})
 
+_SETTINGS = _("Reference data")
+
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
-    NavItem(_("County-level units"), "regions:list", _STAFF | {Role.INSPECTOR}),
+    NavItem(_("County-level units"), "regions:list", _STAFF | {Role.INSPECTOR}, _SETTINGS),
+    NavItem(_("My facilities"), "facilities:list", frozenset({Role.OPERATOR})),
+    NavItem(_("Filing queue"), "facilities:queue", _STAFF | {Role.INSPECTOR}),
+    NavItem(_("Facilities"), "facilities:list", _STAFF | {Role.INSPECTOR}),
     NavItem(_("Overdue filings"), "facilities:overdue", _STAFF),
-    NavItem(_("Standards"), "facilities:standards", _STAFF),
-    NavItem(_("Accounts"), "accounts:list", _STAFF),
-    NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN})),
-    NavItem(_("API documentation"), "api-docs", _STAFF),
+    NavItem(_("Filing rate"), "facilities:filing_rate", _STAFF),
+    NavItem(_("Coordination cases"), "facilities:case_list", _STAFF | {Role.OPERATOR}),
+    NavItem(_("Standards"), "facilities:standards", _STAFF, _SETTINGS),
+    NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN}), _SETTINGS),
+    NavItem(_("Accounts"), "accounts:list", _STAFF, _SETTINGS),
+    NavItem(_("API documentation"), "api-docs", _STAFF, _SETTINGS),
 ]
 
 
 def items_for(user) -> list[dict]:
+    """Top-level entries in order; grouped items become one dropdown entry with `children`."""
     if not user.is_authenticated:
         return []
-    return [{"label": item.label, "url": reverse(item.url_name)} for item in NAV_ITEMS if user.role in item.roles]
+    entries: list[dict] = []
+    groups: dict[str, dict] = {}
+    for item in NAV_ITEMS:
+        if user.role not in item.roles:
+            continue
+        link = {"label": item.label, "url": reverse(item.url_name)}
+        if item.group is None:
+            entries.append(link)
+            continue
+        key = str(item.group)
+        if key not in groups:
+            groups[key] = {"label": item.group, "children": []}
+            entries.append(groups[key])
+        groups[key]["children"].append(link)
+    return entries
 
 
 def navigation(request) -> dict:

@@ -20,6 +20,7 @@ api_v1 = [
     path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="job-detail"),
     path("statistics/population/", PopulationStatisticsApi.as_view(), name="statistics-population"),
     path("", include("facilities.urls_api")),
+    path("", include("suzhou_childcare.notices.api_urls")),
 ]
 
 urlpatterns = [

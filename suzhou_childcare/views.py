@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -32,6 +32,9 @@ HOME_TEMPLATES = {
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if user.role == Role.OPERATOR:
+        # An operator's home is the list of their facilities and their filings.
+        return redirect("facilities:list")
     context = {"districts": district_list_for(user=user)}
     if user.role == Role.CITY_ADMIN:
         context["outbox_waiting"] = OutboxMessage.objects.filter(

@@ -1,3 +1,4 @@
+from .coordination import COMMON_DEPARTMENTS, CaseStatus, CaseStep, CaseTopic, CoordinationCase
 from .facility import (
     Category,
     ClassType,
@@ -19,8 +20,13 @@ from .staff import Education, Person, StaffMember, StaffRole
 from .standards import StandardRule
 
 __all__ = [
+    "COMMON_DEPARTMENTS",
+    "CaseStatus",
+    "CaseStep",
+    "CaseTopic",
     "Category",
     "ClassType",
+    "CoordinationCase",
     "Education",
     "Facility",
     "FacilityClass",

@@ -1,24 +1,39 @@
 """Every write on facilities. Split by concern: the record, the filing lifecycle, the materials."""
 
+from .coordination import case_add_step, case_close, case_open
 from .filing import (
     facility_cancel,
     facility_record,
     facility_reject,
+    facility_remind,
     facility_start_change,
     facility_start_draft,
     facility_submit,
     facility_verify,
 )
 from .materials import material_upload
-from .records import facility_class_set, facility_create, facility_update, person_for, staff_add, version_write
+from .records import (
+    facility_class_remove,
+    facility_class_set,
+    facility_create,
+    facility_update,
+    person_for,
+    staff_add,
+    version_write,
+)
 from .standards import standard_rule_new_version
 
 __all__ = [
+    "case_add_step",
+    "case_close",
+    "case_open",
     "facility_cancel",
+    "facility_class_remove",
     "facility_class_set",
     "facility_create",
     "facility_record",
     "facility_reject",
+    "facility_remind",
     "facility_start_change",
     "facility_start_draft",
     "facility_submit",

@@ -217,3 +217,25 @@ def facility_cancel(*, actor: User, facility: Facility, reason: str = "", today:
     facility.notice_deadline = None
     _transition(facility, actor=actor, action="cancel", status=FilingStatus.CANCELLED, reason=reason, before=before)
     return facility
+
+
+@transaction.atomic
+def facility_remind(*, actor: User, facility: Facility, today: date | None = None) -> Facility:
+    """催办: the unit reminds a facility that operates without a filing (known, or a draft left unsubmitted)."""
+    facility = _locked(facility)
+    if actor.role != Role.DISTRICT_OFFICER:
+        raise PermissionDenied(_("Reminders are sent by the unit's officers."))
+    if facility.district_id != actor.district_id:
+        raise NotFound
+    if facility.filing_status not in (FilingStatus.KNOWN, FilingStatus.DRAFT):
+        raise Conflict(_("Only facilities that have not filed are reminded."))
+    today = today or timezone.localdate()
+    from suzhou_childcare.audit.models import AuditEntry
+
+    already = AuditEntry.objects.filter(
+        action="facility.remind", object_id=str(facility.pk), created_at__date=today
+    ).exists()
+    if already:
+        raise Conflict(_("This facility has already been reminded today."))
+    audit_record(actor=actor, action="facility.remind", target=facility, after={"on": today.isoformat()})
+    return facility

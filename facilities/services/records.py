@@ -364,3 +364,13 @@ def staff_add(
     )
     audit_record(actor=actor, action="facility.staff_add", target=facility, after=audit_snapshot(member))
     return member
+
+
+@transaction.atomic
+def facility_class_remove(*, actor: User, facility: Facility, facility_class: FacilityClass) -> None:
+    _editable_by(facility, actor)
+    if facility_class.facility_id != facility.pk:
+        raise NotFound
+    before = audit_snapshot(facility_class)
+    facility_class.delete()
+    audit_record(actor=actor, action="facility.class_remove", target=facility, before=before)

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "notices"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.notice_list, name="list"),
+    path("<int:pk>/", views.notice_open, name="open"),
+]

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "suzhou_childcare.navigation.navigation",
+                "suzhou_childcare.notices.context_processors.unread_notices",
             ],
             "libraries": {"humanize_portal": "suzhou_childcare.templatetags.humanize_portal"},
         },
@@ -222,6 +223,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 840
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How long the relay leaves a message it could not deliver before the periodic sweep resends it.
 OUTBOX_RESEND_AFTER_SECONDS = env.int("OUTBOX_RESEND_AFTER_SECONDS", default=30)
+
+# --- notices ----------------------------------------------------------------------------------------------
+# In-app notices always; e-mail too when this is on and the account has an address.
+NOTICE_EMAIL_ENABLED = env.bool("NOTICE_EMAIL_ENABLED", default=False)
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- mail -------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

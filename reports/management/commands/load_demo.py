@@ -1,4 +1,5 @@
-"""`manage.py load_demo`: the demo data set, loaded through the services (idempotent).
+"""`manage.py load_demo`: the demo data set (idempotent): accounts and streets through the services, then the
+synthetic facility history as a bulk load (`facilities.demo`: no audit entries, see its docstring).
 
 It lives in the top layer because later issues grow it with every app's data (facilities reproducing the
 2021-05 city figures, recognitions, inspections, subsidies). Run it as often as you like.
@@ -8,8 +9,10 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from stdnum.cn import ric
 
+from facilities.demo import load_demo_history
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.accounts.services import account_create, account_set_id_number
 from suzhou_childcare.regions.models import District, Street, StreetKind
@@ -50,7 +53,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self._accounts(password)
             self._streets()
+        history = load_demo_history(today=timezone.localdate())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({created} new account(s))."))
+        self.stdout.write(
+            "Facility history (synthetic, bulk-loaded without audit entries; "
+            f"{'loaded now' if history['created'] else 'already present'}): "
+            f"{history['facilities']} facilities ({history['operating_today']} operating today), "
+            f"{history['versions']} versions, {history['classes']} classes, {history['offerings']} service forms, "
+            f"{history['staff']} employments of {history['persons']} persons, "
+            f"{history['operator_facilities']} run by the demo operator."
+        )
         self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
         for spec in DEMO_ACCOUNTS:
             user = User.objects.get(username=spec["username"])
