@@ -633,16 +633,32 @@ def import_facilities(*, actor: User, data: bytes, job_id=None) -> ImportResult:
 # --- the job path -------------------------------------------------------------------------------------------
 
 
+def _created_message(result: ImportResult) -> str:
+    return _("%(n)d facilities imported.") % {"n": result.created}
+
+
 def upload_path(upload_id: str) -> str:
     return f"{UPLOAD_DIR}/{uuid.UUID(str(upload_id))}.xlsx"
 
 
 def import_or_queue(*, actor: User, data: bytes) -> ImportResult | Job:
-    """Import a small workbook now; queue a large one as a job (returned) whose page shows its progress."""
+    """Start an import; a finished or queued job to show, or the refusal of a small workbook.
+
+    Up to INLINE_MAX_ROWS rows are imported at once and recorded as a finished job (so the result is a page
+    the browser can reload without importing again); a refused import comes back as its report. A larger
+    workbook is stored and queued; the job's page follows it.
+    """
     _require_importer(actor)
     rows = parse_workbook(data)
     if len(rows) <= INLINE_MAX_ROWS:
-        return _import_rows(actor=actor, rows=rows)
+        with transaction.atomic():
+            result = _import_rows(actor=actor, rows=rows)
+            if not result.ok:
+                return result
+            job = job_create(kind=JOB_KIND, title=_("Import facilities from a workbook"), owner=actor, total=len(rows))
+            job_finish(job_id=job.id, result=result.as_dict(), message=_created_message(result))
+        job.refresh_from_db()
+        return job
     upload_id = uuid.uuid4()
     stored = default_storage.save(upload_path(str(upload_id)), ContentFile(data))
     try:
@@ -688,11 +704,7 @@ def import_job_run(*, job_id: str, upload_id: str) -> dict[str, Any] | None:
             default_storage.delete(path)
         report = result.as_dict()
         if result.ok:
-            job_finish(
-                job_id=job_id,
-                result=report,
-                message=_("%(n)d facilities imported.") % {"n": result.created},
-            )
+            job_finish(job_id=job_id, result=report, message=_created_message(result))
         else:
             # The report stays in the result; the job shows as failed, since nothing was imported.
             job_finish(job_id=job_id, result=report)

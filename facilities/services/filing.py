@@ -6,18 +6,52 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.audit.services import audit_record, audit_snapshot
 from suzhou_childcare.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from suzhou_childcare.notices.services import notify
 from suzhou_childcare.workdays.services import add_working_days
 
 from .. import selectors
 from ..models import Facility, FilingSequence, FilingStatus
 from . import lifecycle
 from .records import _coerce, _offerings_write, version_write
+
+
+def _notify(recipients, *, kind: str, facility: Facility, title: str, body: str = "") -> None:
+    """Tell people about a step, each in their own language (texts are stored as written)."""
+    from django.urls import reverse
+
+    by_language: dict[str, list[User]] = {}
+    for user in recipients:
+        by_language.setdefault(user.language, []).append(user)
+    for language, users in by_language.items():
+        with translation.override(language):
+            values = {
+                "name": facility.name,
+                "number": facility.filing_number or "",
+                "deadline": facility.record_deadline or "",
+                "reasons": facility.review_reasons,
+            }
+            notify(
+                recipients=users,
+                kind=kind,
+                title=_(title) % values,
+                body=_(body) % values if body else "",
+                link=reverse("facilities:detail", args=[facility.pk]),
+            )
+
+
+def _unit_officers(facility: Facility):
+    return User.objects.filter(role=Role.DISTRICT_OFFICER, district_id=facility.district_id, is_active=True)
+
+
+def _operators(facility: Facility):
+    return facility.operators.filter(is_active=True)
 
 
 def _locked(facility: Facility) -> Facility:
@@ -91,6 +125,13 @@ def facility_submit(*, actor: User, facility: Facility, today: date | None = Non
     facility.notice_deadline = None
     facility.review_reasons = ""
     _transition(facility, actor=actor, action="submit", status=FilingStatus.SUBMITTED, before=before)
+    _notify(
+        _unit_officers(facility),
+        kind="filing.submitted",
+        facility=facility,
+        title=gettext_noop("Filing submitted: %(name)s"),
+        body=gettext_noop("Record it by %(deadline)s (5 working days)."),
+    )
     return facility
 
 
@@ -124,6 +165,13 @@ def facility_record(*, actor: User, facility: Facility, today: date | None = Non
     facility.filed_on = today
     facility.verified_on = None
     _transition(facility, actor=actor, action="record", status=FilingStatus.FILED, before=before)
+    _notify(
+        _operators(facility),
+        kind="filing.recorded",
+        facility=facility,
+        title=gettext_noop("Filing recorded: %(name)s, number %(number)s"),
+        body=gettext_noop("The receipt (备案回执) can be printed from the facility's page."),
+    )
     return facility
 
 
@@ -161,6 +209,13 @@ def facility_reject(*, actor: User, facility: Facility, reason: str) -> Facility
         facility.record_deadline = None
         status = FilingStatus.DRAFT
     _transition(facility, actor=actor, action="reject", status=status, reason=reason, before=before)
+    _notify(
+        _operators(facility),
+        kind="filing.returned",
+        facility=facility,
+        title=gettext_noop("Filing returned for completion: %(name)s"),
+        body=gettext_noop("The unit's reasons: %(reasons)s"),
+    )
     return facility
 
 
@@ -185,6 +240,21 @@ def facility_verify(
         facility.review_reasons = reasons
         status = FilingStatus.NONCONFORMING
     _transition(facility, actor=actor, action="verify", status=status, reason=reasons, before=before)
+    if conforming:
+        _notify(
+            _operators(facility),
+            kind="filing.verified",
+            facility=facility,
+            title=gettext_noop("Filing verified: %(name)s"),
+        )
+    else:
+        _notify(
+            _operators(facility),
+            kind="filing.nonconforming",
+            facility=facility,
+            title=gettext_noop("Non-conformity notice (不符合告知): %(name)s"),
+            body=gettext_noop("Reasons: %(reasons)s. Correct them and submit the filing again."),
+        )
     return facility
 
 
@@ -238,4 +308,11 @@ def facility_remind(*, actor: User, facility: Facility, today: date | None = Non
     if already:
         raise Conflict(_("This facility has already been reminded today."))
     audit_record(actor=actor, action="facility.remind", target=facility, after={"on": today.isoformat()})
+    _notify(
+        _operators(facility),
+        kind="filing.reminder",
+        facility=facility,
+        title=gettext_noop("Reminder (催办): %(name)s has not filed yet"),
+        body=gettext_noop("A facility that provides childcare must file with the county-level health commission."),
+    )
     return facility

@@ -65,7 +65,8 @@ def _result(request: HttpRequest, report: dict, *, job: Job | None = None) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """The upload form; on a valid small workbook, the result (count, or the error table with 400)."""
+    """The upload form. A small workbook is imported at once: a refusal answers here with the error table
+    (400); an import goes to its job's page, like a large workbook queued in the background."""
     _require_importer(request)
     form = ImportForm()
     if request.method == "POST":
@@ -78,7 +79,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             else:
                 if isinstance(outcome, Job):
                     return redirect("facilities:import_job", job_id=outcome.id)
-                return _result(request, outcome.as_dict())
+                return _result(request, outcome.as_dict())  # refused: nothing was imported
         return invalid_form_status(render(request, "facilities/import/upload.html", _context(form=form)))
     return render(request, "facilities/import/upload.html", _context(form=form))
 

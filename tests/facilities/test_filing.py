@@ -173,3 +173,20 @@ def test_a_1_plus_n_site_may_share_its_hubs_code_but_nobody_else_may(operator):
             actor=operator, data={"name": "别家", "category": "social", "district": "320508", "uscc": hub.uscc}
         )
     assert "uscc" in info.value.fields
+
+
+def test_each_step_notifies_the_other_side(operator, gusu_officer, wujiang_officer):
+    from suzhou_childcare.notices.models import Notice
+
+    facility = complete_draft(operator)
+    services.facility_submit(actor=operator, facility=facility)
+    assert list(Notice.objects.filter(kind="filing.submitted").values_list("recipient__username", flat=True)) == [
+        "gusu_officer"
+    ]
+    facility = services.facility_record(actor=gusu_officer, facility=facility)
+    recorded = Notice.objects.get(kind="filing.recorded")
+    assert recorded.recipient == operator and facility.filing_number in recorded.title
+    assert recorded.link == f"/facilities/{facility.pk}/"
+    services.facility_verify(actor=gusu_officer, facility=facility, conforming=False, reasons="观察室面积不足")
+    assert "观察室面积不足" in Notice.objects.get(kind="filing.nonconforming").body
+    assert not Notice.objects.filter(recipient=wujiang_officer).exists()

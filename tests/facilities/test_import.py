@@ -364,6 +364,14 @@ def test_other_roles_get_404_on_every_import_page(users, web_client_for, role):
         importing.import_facilities(actor=users[role], data=workbook([facility_row(1)]))
 
 
+def test_anonymous_is_sent_to_login_and_a_statistics_client_gets_404(client, stats_client, web_client_for):
+    job = Job.objects.create(kind=importing.JOB_KIND, title="导入", owner=stats_client)
+    for path in (URL, TEMPLATE_URL, f"{URL}jobs/{job.id}/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next="), path
+        assert web_client_for(stats_client).get(path).status_code == 404, path
+
+
 def test_the_upload_page_explains_and_links_the_template(gusu_officer, city_admin, web_client_for):
     page = web_client_for(gusu_officer).get(URL)
     assert page.status_code == 200
