@@ -197,3 +197,28 @@ class VerifyForm(forms.Form):
         max_length=2000,
         required=False,
     )
+
+
+class SignUpForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), required=False, help_text=_("For notices about the filing."))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=10)
+    password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput)
+    facility_name = forms.CharField(label=_("Facility name"), max_length=200)
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=18, min_length=18)
+    registration_route = forms.ChoiceField(
+        label=_("Registration route"), choices=Facility._meta.get_field("registration_route").choices
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Facility._meta.get_field("category").choices)
+    district = forms.ModelChoiceField(
+        label=_("County-level unit"),
+        queryset=Facility._meta.get_field("district").related_model.objects.all(),
+        to_field_name="code",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

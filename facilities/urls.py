@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import filing, officer, receipt, reference
+from .views import filing, officer, receipt, reference, signup
 
 app_name = "facilities"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("filing-rate/", officer.filing_rate, name="filing_rate"),
     path("<int:pk>/remind/", officer.remind, name="remind"),
     path("new/", filing.facility_new, name="new"),
+    path("signup/", signup.sign_up, name="signup"),
     path("<int:pk>/", filing.facility_detail, name="detail"),
     path("<int:pk>/file/<str:step>/", filing.filing_step, name="filing_step"),
     path("<int:pk>/do/<str:action>/", filing.facility_action, name="action"),

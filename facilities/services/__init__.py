@@ -21,6 +21,7 @@ from .records import (
     staff_add,
     version_write,
 )
+from .signup import operator_sign_up
 from .standards import standard_rule_new_version
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "facility_update",
     "facility_verify",
     "material_upload",
+    "operator_sign_up",
     "person_for",
     "staff_add",
     "standard_rule_new_version",

@@ -59,8 +59,10 @@ def workbook(rows: list[dict], *, template: bytes | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def upload(web, data: bytes, name: str = "机构.xlsx"):
-    return web.post(URL, {"workbook": SimpleUploadedFile(name, data, content_type=importing.XLSX_CONTENT_TYPE)})
+def upload(web, data: bytes, name: str = "机构.xlsx", *, follow: bool = True):
+    """Post the workbook; an import that went through is followed to its result page."""
+    file = SimpleUploadedFile(name, data, content_type=importing.XLSX_CONTENT_TYPE)
+    return web.post(URL, {"workbook": file}, follow=follow)
 
 
 def errors_of(response) -> list[tuple[int, str]]:
@@ -155,6 +157,7 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(gusu_officer, web_
     assert not Facility.objects.exists()
     assert not ServiceOffering.objects.exists()
     assert not AuditEntry.objects.filter(action__startswith="facility.").exists()
+    assert not Job.objects.exists()
 
 
 def test_every_problem_of_every_row_is_reported_at_once(gusu_officer, web_client_for, pingjiang):
@@ -219,7 +222,10 @@ def test_a_valid_import_of_500_rows_succeeds(city_admin, web_client_for):
     assert Facility.objects.filter(filing_status=FilingStatus.KNOWN).count() == 500
     assert ServiceOffering.objects.count() == 500
     assert Facility.objects.filter(district_id="320583").count() == 50
-    assert not Job.objects.exists()  # imported while the user waited
+    job = Job.objects.get()  # imported while the user waited, recorded as a finished job
+    assert response.redirect_chain == [(f"{URL}jobs/{job.id}/", 302)]
+    assert (job.status, job.result["created"]) == (JobStatus.SUCCEEDED, 500)
+    assert not OutboxMessage.objects.exists()
     assert elapsed < 30
 
 
@@ -405,7 +411,7 @@ def test_a_large_workbook_runs_as_a_job_and_its_page_shows_the_result(
 ):
     web = web_client_for(gusu_officer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(web, workbook([facility_row(n) for n in range(3)]))
+        response = upload(web, workbook([facility_row(n) for n in range(3)]), follow=False)
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == f"{URL}jobs/{job.id}/"
     assert (job.kind, job.owner, job.status, job.done, job.total) == (
@@ -429,7 +435,7 @@ def test_a_job_with_a_bad_row_imports_nothing_and_keeps_the_report(
     web = web_client_for(city_admin)
     rows = [facility_row(1), facility_row(2), facility_row(3, 托位数="很多"), facility_row(4, 名称="")]
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(web, workbook(rows))
+        response = upload(web, workbook(rows), follow=False)
     job = Job.objects.get()
     assert job.status == JobStatus.FAILED
     assert [(e["row"], e["column"]) for e in job.result["errors"]] == [(4, "托位数"), (5, "名称")]
@@ -443,7 +449,7 @@ def test_a_job_with_a_bad_row_imports_nothing_and_keeps_the_report(
 
 def test_the_job_page_refreshes_while_the_import_waits(in_process, gusu_officer, web_client_for):
     web = web_client_for(gusu_officer)
-    response = upload(web, workbook([facility_row(n) for n in range(3)]))  # commit never comes: still queued
+    response = upload(web, workbook([facility_row(n) for n in range(3)]), follow=False)  # no commit: queued
     job = Job.objects.get()
     assert job.status == JobStatus.QUEUED
     upload_path = importing.upload_path(OutboxMessage.objects.get().kwargs["upload_id"])
