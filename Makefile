@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test install install-dev assets lint format messages check-messages check-deploy clean
+.PHONY: run test e2e install install-dev assets lint format messages check-messages check-deploy clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ run: install assets
 
 test: install-dev
 	$(VENV)/bin/pytest
+
+# The filing journey in headless Chromium (needs Debian's chromium and fonts-noto-cjk); screenshots in e2e/.
+e2e: install assets
+	scripts/e2e.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

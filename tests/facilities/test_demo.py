@@ -343,3 +343,30 @@ def test_allocate_hits_the_total_within_the_bounds(total, weights, low, high):
 def test_allocate_refuses_an_impossible_total():
     with pytest.raises(ValueError):
         allocate(50, [1.0, 1.0], [0, 0], [10, 10])
+
+
+def test_the_filing_rate_page_matches_the_demo_data(demo, city_admin, web_client_for):
+    """Per unit: operating facilities and filed ones, counted independently from the facility rows."""
+    rows = web_client_for(city_admin).get("/facilities/filing-rate/").context["rows"]
+    today = demo.today
+    for row in rows:
+        operating = Facility.objects.filter(district=row["district"], opened_on__lte=today).exclude(
+            closed_on__lte=today
+        )
+        assert row["operating"] == operating.count(), row["district"].name
+        assert row["filed"] == operating.filter(filing_status__in=IN_FORCE).count(), row["district"].name
+    assert sum(r["operating"] for r in rows) == totals_as_of(today)["facilities"]
+    assert sum(r["filed"] for r in rows) == totals_as_of(today)["facilities_filed"]
+
+
+def test_the_overdue_list_matches_the_demo_data(demo, city_admin, gusu_officer, web_client_for):
+    today = demo.today
+    late = Facility.objects.filter(
+        filing_status=FilingStatus.SUBMITTED, record_deadline__lt=today
+    ) | Facility.objects.filter(filing_status=FilingStatus.FILED, notice_deadline__lt=today)
+    expected = set(late.values_list("pk", flat=True))
+    assert expected, "the demo has overdue filings"
+    page = web_client_for(city_admin).get("/facilities/overdue/")
+    assert {f.pk for f in page.context["rows"]} == expected
+    gusu = web_client_for(gusu_officer).get("/facilities/overdue/").context["rows"]
+    assert {f.pk for f in gusu} == set(late.filter(district_id="320508").values_list("pk", flat=True))
