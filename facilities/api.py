@@ -224,7 +224,7 @@ class FacilityUpdateInputSerializer(serializers.Serializer):
     floor_area = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True)
     observation_room_area = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True)
     surveillance_covers_infant_areas = serializers.BooleanField(required=False)
-    surveillance_retention_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    surveillance_retention_days = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=3650)
     one_click_alarm = serializers.BooleanField(required=False)
     licensed_guard = serializers.BooleanField(required=False)
     insurance_mode = serializers.CharField(required=False)

@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,6 +123,15 @@ def _validate(facility: Facility, changes: dict[str, Any]) -> None:
             clash = clash.exclude(Q(pk=hub.pk) | Q(hub=hub))
         if clash.exists():
             errors["uscc"] = [_("Another facility is already registered with this credit code.")]
+    # Lengths, ranges and digits as the columns define them, so bad input is a field error, never a
+    # database error.
+    for field_name, value in changes.items():
+        if field_name in errors or value is None or hasattr(value, "pk"):
+            continue
+        try:
+            Facility._meta.get_field(field_name).run_validators(value)
+        except DjangoValidationError as exc:
+            errors[field_name] = list(exc.messages)
     if errors:
         raise ValidationFailed(fields=errors)
     if uscc:
@@ -152,6 +162,17 @@ def _coerce(data: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed(fields={"hub": [_("Unknown hub facility.")]})
         changes["hub"] = hub
     return changes
+
+
+def _save_unique(facility: Facility) -> None:
+    """Save; a credit code taken by a concurrent transaction a moment ago is a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            facility.save()
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            fields={"uscc": [_("Another facility is already registered with this credit code.")]}, code="duplicate"
+        ) from exc
 
 
 def _today() -> date:
@@ -213,7 +234,7 @@ def facility_create(*, actor: User, data: dict[str, Any], offerings: dict[str, D
     _validate(facility, changes)
     for field, value in changes.items():
         setattr(facility, field, value)
-    facility.save()
+    _save_unique(facility)
     if actor.role == Role.OPERATOR:
         facility.operators.add(actor)
     if offerings:
@@ -239,7 +260,7 @@ def _offerings_write(facility: Facility, offerings: dict[str, Any]) -> None:
         except (InvalidOperation, ValueError):
             errors[f"offerings.{form}"] = [_("Enter the monthly fee in yuan, e.g. 2800.00.")]
             continue
-        if amount < 0 or amount.as_tuple().exponent < -2:
+        if amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("10000000"):
             errors[f"offerings.{form}"] = [_("Enter the monthly fee in yuan, e.g. 2800.00.")]
             continue
         clean[form] = amount
@@ -292,7 +313,7 @@ def facility_update(
     _validate(facility, changes)
     for field, value in changes.items():
         setattr(facility, field, value)
-    facility.save()
+    _save_unique(facility)
     if offerings is not None:
         _offerings_write(facility, offerings)
     version_write(facility, actor=actor)

@@ -231,3 +231,20 @@ def test_the_staff_roster_shows_masked_id_numbers_only(operator, gusu_officer, o
     full = [m.person.id_number for m in facility.staff.select_related("person")]
     assert not any(number in response.content.decode() for number in full)
     assert api_client_for(other_operator).get(f"{LIST}{facility.pk}/staff/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "名" * 201), ("address", "路" * 301), ("insurer", "保" * 201), ("surveillance_retention_days", 10**12)],
+)
+def test_values_beyond_a_columns_limits_are_field_errors_not_server_errors(operator, api_client_for, field, value):
+    facility = complete_draft(operator)
+    response = api_client_for(operator).patch(f"{LIST}{facility.pk}/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+
+
+def test_a_fee_beyond_the_column_is_a_field_error(operator, api_client_for):
+    facility = complete_draft(operator)
+    response = api_client_for(operator).patch(f"{LIST}{facility.pk}/", {"monthly_fee": "123456789.00"}, format="json")
+    assert response.status_code == 400
