@@ -302,7 +302,7 @@ def test_a_file_that_is_not_xlsx_is_refused_with_a_clear_message(gusu_officer, w
     web = web_client_for(gusu_officer)
     response = upload(web, "名称,统一社会信用代码\n小苗,91320500\n".encode(), name="facilities.xlsx")
     assert response.status_code == 400
-    assert "not an Excel workbook (.xlsx)" in response.context["form"].errors["workbook"][0]
+    assert "不是Excel工作簿（.xlsx）" in response.context["form"].errors["workbook"][0]
     old_xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
     response = upload(web, old_xls, name="facilities.xls")
     assert response.status_code == 400
