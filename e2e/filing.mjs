@@ -25,14 +25,17 @@ async function shot(page, name) {
 function expect(condition, message) {
   if (!condition) throw new Error(`E2E: ${message}`);
 }
-const today = new Date().toISOString().slice(0, 10);
+async function submit(page, selector) {
+  // Click and wait for the page the form leads to, so the next step never races the redirect.
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
+}
 
 try {
   // 1. The operator signs up from the login page.
   const operator = await (await browser.newContext({ locale: "zh-CN" })).newPage();
   await operator.goto(`${base}/accounts/login/`);
   await shot(operator, "login");
-  await operator.click('a[href="/facilities/signup/"]');
+  await submit(operator, 'a[href="/facilities/signup/"]');
   await operator.fill("#id_username", "e2e_operator");
   await operator.fill("#id_full_name", "陈园长");
   await operator.fill("#id_password1", data.password);
@@ -43,14 +46,14 @@ try {
   await operator.selectOption("#id_category", "social");
   await operator.selectOption("#id_district", "320508");
   await shot(operator, "signup");
-  await operator.click("button[type=submit].btn-primary");
+  await submit(operator, "button[type=submit].btn-primary");
   expect(operator.url().includes("/file/basic/"), "sign-up leads to the filing form");
 
   // 2. The filing form, step by step.
   await operator.fill("#id_address", "姑苏区十全街88号");
   await operator.fill("#id_opened_on", "2025-03-01");
   await shot(operator, "step-basic");
-  await operator.click('button[type=submit]:has-text("保存并继续")');
+  await submit(operator, 'button[type=submit]:has-text("保存并继续")');
   await operator.selectOption("#id_premises_tenure", "owned");
   await operator.fill("#id_lowest_floor", "1");
   await operator.fill("#id_highest_floor", "2");
@@ -61,16 +64,16 @@ try {
   await operator.check("#id_licensed_guard");
   await operator.selectOption("#id_insurance_mode", "district_group");
   await shot(operator, "step-premises");
-  await operator.click('button[type=submit]:has-text("保存并继续")');
+  await submit(operator, 'button[type=submit]:has-text("保存并继续")');
   await operator.fill("#id_slots", "30");
   await operator.fill("#id_enrolled", "12");
   await operator.fill("#id_full_day_fee", "3280");
-  await operator.click('button[type=submit]:has-text("保存草稿")');
+  await submit(operator, 'button[type=submit]:has-text("保存草稿")');
   await operator.selectOption("#id_class-class_type", "toddler");
   await operator.fill("#id_class-capacity", "15");
   await operator.fill("#id_class-enrolled", "12");
   await operator.fill("#id_class-carers", "3");
-  await operator.click('button[type=submit]:has-text("添加班级")');
+  await submit(operator, 'button[type=submit]:has-text("添加班级")');
   await shot(operator, "step-classes");
   await operator.goto(operator.url().replace("/capacity/", "/staff/"));
   const staff = [["陈园长", "director"], ["李老师", "carer"], ["王老师", "carer"], ["张老师", "carer"], ["赵医生", "health_care"], ["钱师傅", "security_guard"]];
@@ -87,7 +90,7 @@ try {
     await operator.fill("#id_staff-health_certificate_expires_on", "2027-06-30");
     await operator.check("#id_staff-no_criminal_record_on_file");
     await operator.fill("#id_staff-employed_from", "2025-03-01");
-    await operator.click('button[type=submit]:has-text("添加")');
+    await submit(operator, 'button[type=submit]:has-text("添加")');
   }
   await shot(operator, "step-staff");
   await operator.goto(operator.url().replace("/staff/", "/materials/"));
@@ -96,20 +99,20 @@ try {
   writeFileSync(bad, "this is not a pdf");
   await operator.selectOption("#id_kind", "fire_safety");
   await operator.setInputFiles("#id_file", bad);
-  await operator.click('button[type=submit]:has-text("添加")');
+  await submit(operator, 'button[type=submit]:has-text("添加")');
   expect(await operator.locator(".invalid-feedback").count() > 0, "a wrong file type is shown next to the field");
   await shot(operator, "step-materials-wrong-type");
   for (const kind of ["business_licence", "premises_proof", "staff_qualifications", "health_evaluation", "fire_safety"]) {
     await operator.selectOption("#id_kind", kind);
     await operator.setInputFiles("#id_file", pdf);
     await operator.fill("#id_expires_on", "2030-12-31");
-    await operator.click('button[type=submit]:has-text("添加")');
+    await submit(operator, 'button[type=submit]:has-text("添加")');
   }
   await shot(operator, "step-materials");
   await operator.goto(operator.url().replace("/materials/", "/submit/"));
   await operator.check("#id_commitment");
   await shot(operator, "step-submit");
-  await operator.click('button[type=submit]:has-text("提交备案")');
+  await submit(operator, 'button[type=submit]:has-text("提交备案")');
   expect((await operator.textContent("body")).includes("已提交"), "the filing is submitted");
   await shot(operator, "submitted");
   const facilityUrl = operator.url();
@@ -119,15 +122,15 @@ try {
   await office.goto(`${base}/accounts/login/`);
   await office.fill("#id_username", officer.username);
   await office.fill("#id_password", officer.password);
-  await office.click("button[type=submit].btn-primary");
+  await submit(office, "button[type=submit].btn-primary");
   await office.goto(`${base}/facilities/queue/`);
   expect((await office.textContent("body")).includes("姑苏小橘子托育中心"), "the filing is in the unit's queue");
   await shot(office, "officer-queue");
   await office.goto(facilityUrl);
-  await office.click('button:has-text("予以备案并出具回执")');
+  await submit(office, 'button:has-text("予以备案并出具回执")');
   expect((await office.textContent("body")).includes("已备案"), "the officer recorded the filing");
   await shot(office, "officer-recorded");
-  await office.click('a:has-text("备案回执")');
+  await submit(office, 'a:has-text("备案回执")');
   await shot(office, "receipt");
   const verifyUrl = await office.getAttribute("[data-verify-url]", "data-verify-url");
   expect(verifyUrl && verifyUrl.includes("/verify/"), "the receipt carries the verification link");

@@ -203,7 +203,9 @@ def filing_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if done:
         messages.success(request, _("Saved."))
         following = STEP_NAMES[min(STEP_NAMES.index(step) + 1, len(STEP_NAMES) - 1)]
-        target = step if request.POST.get("stay") else following
+        # Adding a row (class, staff member, material) stays on the step: there are usually several.
+        adds_rows = step in ("staff", "materials") or request.POST.get("op") in ("add_class", "delete_class")
+        target = step if request.POST.get("stay") or adds_rows else following
         return redirect("facilities:filing_step", pk=pk, step=target)
     return response
 
