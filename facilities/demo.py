@@ -30,6 +30,7 @@ so the pages and the as-of queries (`selectors.totals_as_of`) read it like any o
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from collections import Counter, defaultdict
@@ -1460,4 +1461,52 @@ def load_demo_history(*, today: date, seed: int = 2021) -> dict:
         builder.write()
         builder.write_sequences(builder.last_numbers)
         builder.attach_operator()
+        write_demo_materials(today=today)
     return {**demo_history_counts(today=today), "created": True}
+
+
+DEMO_MATERIAL = "materials/demo/sample.pdf"
+SAMPLE_PDF = b"%PDF-1.4\n% demo material of the synthetic history\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def write_demo_materials(*, today: date) -> int:
+    """Every demo filing past the draft has its required materials, so the queues show real completeness.
+
+    One small sample file serves every row (stored once); the rows carry kind and expiry like uploads do.
+    """
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .models import Material
+    from .rules import required_material_kinds
+
+    uploader = User.objects.order_by("pk").first()
+    if uploader is None:
+        return 0
+    if not default_storage.exists(DEMO_MATERIAL):
+        default_storage.save(DEMO_MATERIAL, ContentFile(SAMPLE_PDF))
+    past_draft = [
+        FilingStatus.SUBMITTED,
+        FilingStatus.FILED,
+        FilingStatus.VERIFIED,
+        FilingStatus.NONCONFORMING,
+        FilingStatus.CHANGE_PENDING,
+    ]
+    rows = []
+    for facility in _demo_facilities().filter(filing_status__in=past_draft).only("pk", "meals_served"):
+        for index, kind in enumerate(required_material_kinds(meals_served=facility.meals_served)):
+            rows.append(
+                Material(
+                    facility_id=facility.pk,
+                    kind=kind,
+                    file=DEMO_MATERIAL,
+                    original_name=f"{kind}.pdf",
+                    content_type="application/pdf",
+                    size=len(SAMPLE_PDF),
+                    sha256=hashlib.sha256(SAMPLE_PDF).hexdigest(),
+                    expires_on=_add_years(today, 1 + (facility.pk + index) % 3),
+                    uploaded_by=uploader,
+                )
+            )
+    Material.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)

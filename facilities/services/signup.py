@@ -29,7 +29,7 @@ def operator_sign_up(
     uscc = (facility.get("uscc") or "").strip().upper()
     district = facility.get("district")
     known = (
-        Facility.objects.select_for_update()
+        Facility.objects.select_for_update(of=("self",))
         .filter(uscc=uscc, district=district, filing_status=FilingStatus.KNOWN, operators__isnull=True)
         .first()
         if uscc

@@ -1,6 +1,7 @@
 """The test suite: SQLite by default, PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL are set."""
 
 import os
+import tempfile
 
 from .development import *  # noqa: F403
 
@@ -18,3 +19,5 @@ OUTBOX_RESEND_AFTER_SECONDS = 0
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # A queue of this test run's own, so a development worker on the same Redis never takes its messages.
 CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{os.getpid()}"
+# Uploaded files of the test run go to a temporary folder, never into the checkout.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")

@@ -370,3 +370,11 @@ def test_the_overdue_list_matches_the_demo_data(demo, city_admin, gusu_officer, 
     assert {f.pk for f in page.context["rows"]} == expected
     gusu = web_client_for(gusu_officer).get("/facilities/overdue/").context["rows"]
     assert {f.pk for f in gusu} == set(late.filter(district_id="320508").values_list("pk", flat=True))
+
+
+def test_demo_filings_past_the_draft_carry_their_materials(demo):
+    """The queues show real completeness: a submitted or filed demo facility is not missing its materials."""
+    submitted = Facility.objects.filter(uscc__regex=DEMO_USCC_PATTERN, filing_status__in=IN_FORCE).first()
+    assert submitted is not None
+    missing = [f for f in facility_review(submitted, on=demo.today).blocking if f.code.startswith("material")]
+    assert missing == []
