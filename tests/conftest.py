@@ -61,6 +61,10 @@ def _reference_data(request):
         seed_from_chinesecalendar(CalendarYear, SpecialDay)
         for row in seed_rows():
             StandardRule.objects.get_or_create(code=row["code"], effective_from=row["effective_from"], defaults=row)
+        from inspections.models import AssessmentScheme, PenaltyRule, RectificationDeadlineRule
+        from inspections.reference import load_reference
+
+        load_reference(RectificationDeadlineRule, PenaltyRule, AssessmentScheme)
 
 
 @pytest.fixture

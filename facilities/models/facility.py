@@ -149,6 +149,12 @@ class Facility(models.Model):
         related_name="+",
     )
 
+    # Facts pushed down by supervision (inspections app), on which recognitions and subsidies rest.
+    quality_grade = models.CharField(_("quality grade (WS/T 821—2023)"), max_length=1, blank=True)
+    quality_assessed_on = models.DateField(_("quality assessed on"), null=True, blank=True)
+    serious_violation_on = models.DateField(_("last serious violation decided on"), null=True, blank=True)
+    serious_violation_reference = models.CharField(_("serious violation decision"), max_length=100, blank=True)
+
     operators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("operators"), related_name="facilities", blank=True
     )

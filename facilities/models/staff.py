@@ -17,6 +17,9 @@ class Person(models.Model):
     id_number = EncryptedTextField(_("ID number"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A person who abused infants is banned from childcare for life (人口与计划生育法 2021, Art. 41).
+    banned_on = models.DateField(_("banned from childcare on"), null=True, blank=True)
+    ban_reference = models.CharField(_("ban decision"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("person")

@@ -23,6 +23,7 @@ from .records import (
 )
 from .signup import operator_sign_up
 from .standards import standard_rule_new_version
+from .supervision import facility_flag_serious_violation, facility_set_quality_grade, person_ban
 
 __all__ = [
     "case_add_step",
@@ -32,9 +33,11 @@ __all__ = [
     "facility_class_remove",
     "facility_class_set",
     "facility_create",
+    "facility_flag_serious_violation",
     "facility_record",
     "facility_reject",
     "facility_remind",
+    "facility_set_quality_grade",
     "facility_start_change",
     "facility_start_draft",
     "facility_submit",
@@ -42,6 +45,7 @@ __all__ = [
     "facility_verify",
     "material_upload",
     "operator_sign_up",
+    "person_ban",
     "person_for",
     "staff_add",
     "standard_rule_new_version",

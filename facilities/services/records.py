@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.audit.services import audit_record, audit_snapshot
 from suzhou_childcare.crypto import blind_index
-from suzhou_childcare.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from suzhou_childcare.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from suzhou_childcare.regions.models import District, Street
 
 from .. import rules
@@ -380,6 +380,14 @@ def staff_add(
     if not (name or "").strip():
         raise ValidationFailed(fields={"name": [_("Enter the person's name.")]})
     person = person_for(name=name, id_number=id_number)
+    if person.banned_on:
+        # The same refusal whichever facility asks: the ban follows the person, found by keyed hash.
+        raise RuleViolation(
+            _("This person is banned from childcare for life and cannot be added to any roster."),
+            code="person_banned",
+            fields={"id_number": [_("Banned from childcare (人口与计划生育法 Art. 41).")]},
+            clause="人口与计划生育法（2021）第四十一条",
+        )
     member = StaffMember.objects.create(
         facility=facility, person=person, role=role, employed_from=employed_from, **facts
     )
