@@ -26,6 +26,8 @@ class Capability:
     VIEW_AUDIT_HISTORY = "view_audit_history"
     READ_STATISTICS = "read_statistics"
     USE_WEB_PORTAL = "use_web_portal"
+    # Deciding an administrative penalty (the proposer may never decide their own proposal).
+    DECIDE_PENALTY = "decide_penalty"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -36,10 +38,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_AUDIT_HISTORY,
             Capability.READ_STATISTICS,
             Capability.USE_WEB_PORTAL,
+            Capability.DECIDE_PENALTY,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
         {
+            Capability.DECIDE_PENALTY,
             Capability.UNMASK_PERSONAL_DATA,
             Capability.VIEW_AUDIT_HISTORY,
             Capability.READ_STATISTICS,

@@ -21,6 +21,7 @@ api_v1 = [
     path("statistics/population/", PopulationStatisticsApi.as_view(), name="statistics-population"),
     path("", include("facilities.urls_api")),
     path("", include("suzhou_childcare.notices.api_urls")),
+    path("", include("inspections.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,8 @@ urlpatterns = [
     path("facilities/", include("facilities.urls")),
     path("notices/", include("suzhou_childcare.notices.urls")),
     path("verify/", include("facilities.urls_public")),
+    path("supervision/", include("inspections.urls")),
+    path("public/penalties/", include("inspections.urls_public")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("inspections.api_urls_records")),
+    path("", include("inspections.api_urls_penalties")),
+    path("", include("inspections.api_urls_planning")),
+]
