@@ -48,3 +48,10 @@ def test_grades_and_serious_violations_reach_the_facility(operator):
     )
     facility.refresh_from_db()
     assert facility.serious_violation_on == date(2025, 8, 1)
+
+
+def test_the_grade_shows_on_the_facility_page(operator, web_client_for):
+    facility = complete_draft(operator)
+    services.facility_set_quality_grade(actor=None, facility=facility, grade="D", assessed_on=date(2025, 5, 1))
+    page = web_client_for(operator).get(f"/facilities/{facility.pk}/").content.decode()
+    assert "text-bg-danger" in page and ">D<" in page and "WS/T 821" in page
