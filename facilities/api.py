@@ -243,6 +243,8 @@ class FacilityDetailApi(APIView):
     @extend_schema(request=FacilityUpdateInputSerializer, responses={200: FacilityDetailOutputSerializer})
     def patch(self, request, pk: int):
         facility = selectors.facility_get_for(user=request.user, pk=pk)
+        if not isinstance(request.data, dict):
+            raise ValidationFailed(_("Send the changed fields as a JSON object."), code="parse_error")
         refused = sorted(set(request.data) - set(WRITABLE_FIELDS) - {"monthly_fee"})
         if refused:
             raise ValidationFailed(
@@ -304,7 +306,7 @@ class FacilityActionApi(APIView):
 
 class StaffOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="person.name")
+    name = serializers.CharField()
     id_number = serializers.SerializerMethodField(help_text="Masked; the full number is never sent.")
     role = serializers.CharField()
     full_time = serializers.BooleanField()

@@ -1355,6 +1355,7 @@ class _Builder:
                     StaffMember(
                         facility=facilities[plan.key],
                         person=person,
+                        name=name,
                         **self._staff_facts(plan, role, full_time, start, end),
                     )
                 )

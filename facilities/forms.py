@@ -158,7 +158,9 @@ class StaffForm(forms.Form):
     full_time = forms.BooleanField(label=_("Full-time"), required=False, initial=True)
     qualification = forms.CharField(label=_("Qualification"), max_length=200, required=False)
     education = forms.ChoiceField(label=_("Education"), choices=[("", "—"), *Education.choices], required=False)
-    years_of_experience = forms.IntegerField(label=_("Years of relevant experience"), min_value=0, required=False)
+    years_of_experience = forms.IntegerField(
+        label=_("Years of relevant experience"), min_value=0, max_value=60, required=False
+    )
     health_certificate_expires_on = forms.DateField(label=_("Health certificate expiry"), widget=DateInput())
     no_criminal_record_on_file = forms.BooleanField(label=_("No-criminal-record proof on file"), required=False)
     guard_licence_number = forms.CharField(label=_("Security guard licence (保安员证)"), max_length=50, required=False)

@@ -177,7 +177,7 @@ def facility_facts(facility: Facility, *, on: date | None = None) -> rules.Facil
                 health_certificate_expires_on=s.health_certificate_expires_on,
                 no_criminal_record_on_file=s.no_criminal_record_on_file,
                 guard_licence_number=s.guard_licence_number,
-                name=s.person.name,
+                name=s.name,
             )
             for s in facility.staff.all()
             if _is_current(s, on)
@@ -279,7 +279,7 @@ def overdue_filings_for(*, user, today: date | None = None) -> QuerySet[Facility
     return (
         facility_list_for(user=user)
         .filter(
-            Q(filing_status=FilingStatus.SUBMITTED, record_deadline__lt=today)
+            Q(filing_status__in=[FilingStatus.SUBMITTED, FilingStatus.CHANGE_PENDING], record_deadline__lt=today)
             | Q(filing_status=FilingStatus.FILED, notice_deadline__lt=today)
         )
         .order_by("record_deadline", "notice_deadline", "id")

@@ -21,6 +21,9 @@ PUBLIC_FILING_STATUSES = frozenset(
         FilingStatus.NONCONFORMING,
         FilingStatus.CHANGE_PENDING,
         FilingStatus.CANCELLED,
+        # A number keeps verifying while a non-conforming facility's corrections are reviewed.
+        FilingStatus.SUBMITTED,
+        FilingStatus.DRAFT,
     }
 )
 

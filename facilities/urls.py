@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", officer.facility_export, name="export"),
     path("filing-rate/", officer.filing_rate, name="filing_rate"),
     path("<int:pk>/remind/", officer.remind, name="remind"),
+    path("<int:pk>/link-operator/", officer.link_operator, name="link_operator"),
     path("new/", filing.facility_new, name="new"),
     path("signup/", signup.sign_up, name="signup"),
     path("<int:pk>/", filing.facility_detail, name="detail"),

@@ -457,7 +457,7 @@ def test_account_history_page_of_a_foreign_account_is_404(web, users, role, targ
 
 
 def test_history_page_of_an_unknown_kind_of_object_is_404(web):
-    assert web("city_admin").get(f"/history/facilities.facility/{GUSU}/").status_code == 404
+    assert web("city_admin").get(f"/history/facilities.nothing/{GUSU}/").status_code == 404
 
 
 def test_account_history_page_with_a_malformed_id_is_404(web):
@@ -666,7 +666,7 @@ def test_account_history_api_of_a_foreign_account_is_404(api, users, role, targe
 
 
 def test_history_api_of_an_unknown_kind_of_object_is_404(api):
-    assert_error(api("city_admin").get(f"/api/v1/history/facilities.facility/{GUSU}/"), 404, "not_found")
+    assert_error(api("city_admin").get(f"/api/v1/history/facilities.nothing/{GUSU}/"), 404, "not_found")
 
 
 def test_account_history_api_with_a_malformed_id_is_404(api):

@@ -48,6 +48,8 @@ class StaffMember(models.Model):
 
     facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="staff")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="employments")
+    # The name as this facility entered it (the registry's name is never shown across facilities).
+    name = models.CharField(_("name"), max_length=100, default="")
     role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
     full_time = models.BooleanField(_("full-time"), default=True)
     qualification = models.CharField(_("qualification"), max_length=200, blank=True)
@@ -68,9 +70,13 @@ class StaffMember(models.Model):
             models.CheckConstraint(
                 condition=Q(employed_to__isnull=True) | Q(employed_to__gte=F("employed_from")),
                 name="staff_employment_ordered",
-            )
+            ),
+            # One open employment per person and facility: nobody counts twice towards the staffing rules.
+            models.UniqueConstraint(
+                fields=["facility", "person"], condition=Q(employed_to__isnull=True), name="staff_one_open_employment"
+            ),
         ]
         indexes = [models.Index(fields=["employed_from", "employed_to"], name="staff_employment_idx")]
 
     def __str__(self) -> str:
-        return f"{self.person} ({self.get_role_display()})"
+        return f"{self.name} ({self.get_role_display()})"

@@ -156,12 +156,22 @@ def facility_record(*, actor: User, facility: Facility, today: date | None = Non
     today = today or timezone.localdate()
     before = audit_snapshot(facility)
     if facility.filing_status == FilingStatus.CHANGE_PENDING:
-        _apply_pending_changes(facility)
-    else:
-        if not facility.filing_number:
-            facility.filing_number = _next_filing_number(facility, today.year)
-        received = facility.received_on or today
-        facility.notice_deadline = add_working_days(received, lifecycle.NOTICE_WITHIN_WORKING_DAYS).date
+        # A recorded change keeps the filing as it stood: its number, dates and verification.
+        _apply_pending_changes(facility, actor)
+        facility.record_deadline = None
+        status = FilingStatus.VERIFIED if facility.verified_on else FilingStatus.FILED
+        _transition(facility, actor=actor, action="record", status=status, before=before)
+        _notify(
+            _operators(facility),
+            kind="filing.change_recorded",
+            facility=facility,
+            title=gettext_noop("Change filing recorded: %(name)s"),
+        )
+        return facility
+    if not facility.filing_number:
+        facility.filing_number = _next_filing_number(facility, today.year)
+    received = facility.received_on or today
+    facility.notice_deadline = add_working_days(received, lifecycle.NOTICE_WITHIN_WORKING_DAYS).date
     facility.filed_on = today
     facility.verified_on = None
     _transition(facility, actor=actor, action="record", status=FilingStatus.FILED, before=before)
@@ -175,10 +185,10 @@ def facility_record(*, actor: User, facility: Facility, today: date | None = Non
     return facility
 
 
-def _apply_pending_changes(facility: Facility) -> None:
+def _apply_pending_changes(facility: Facility, actor: User) -> None:
     pending = dict(facility.pending_changes)
     offerings = pending.pop("offerings", None)
-    changes = _coerce(pending)
+    changes = _coerce(pending, actor)
     for field in ("lease_start", "lease_end", "policy_expires_on", "opened_on"):
         if isinstance(changes.get(field), str):
             changes[field] = date.fromisoformat(changes[field])

@@ -2,14 +2,14 @@
 
 | state             | action       | who                      | next state                   | deadline        |
 |-------------------|--------------|--------------------------|------------------------------|-----------------|
-| known             | start_draft  | its operator, unit officer | draft                      |                 |
+| known             | start_draft  | its operator             | draft                        |                 |
 | draft             | submit       | operator                 | submitted                    | record in 5 wd  |
 | nonconforming     | submit       | operator (corrected)     | submitted (keeps its number) | record in 5 wd  |
 | submitted         | record       | unit officer             | filed (回执, filing number)   | notice in 15 wd |
 | submitted         | reject       | unit officer             | draft (returned to complete) |                 |
 | filed             | verify       | unit officer             | verified, or nonconforming   | notice deadline |
 | filed, verified   | start_change | operator                 | change_pending (变更备案)     | record in 5 wd  |
-| change_pending    | record       | unit officer             | filed (change applied)       |                 |
+| change_pending    | record       | unit officer             | as before, change applied    |                 |
 | change_pending    | reject       | unit officer             | back to filed / verified     |                 |
 | any but cancelled | cancel       | operator, unit officer   | cancelled (注销备案)          |                 |
 
@@ -32,7 +32,8 @@ OFFICER = frozenset({Role.DISTRICT_OFFICER})
 
 TRANSITIONS: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     # action: {from_state: (roles, to_states)}
-    "start_draft": {FilingStatus.KNOWN: (OPERATOR | OFFICER, frozenset({FilingStatus.DRAFT}))},
+    # Only an operator can carry a filing through: an officer links the operator's account first.
+    "start_draft": {FilingStatus.KNOWN: (OPERATOR, frozenset({FilingStatus.DRAFT}))},
     "submit": {
         FilingStatus.DRAFT: (OPERATOR, frozenset({FilingStatus.SUBMITTED})),
         FilingStatus.NONCONFORMING: (OPERATOR, frozenset({FilingStatus.SUBMITTED})),

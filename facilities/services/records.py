@@ -112,7 +112,9 @@ def _validate(facility: Facility, changes: dict[str, Any]) -> None:
     if street is not None and district is not None and street.district_id != district.pk:
         errors["street"] = [_("This street or town is not in the chosen county-level unit.")]
     hub = values["hub"]
-    if hub is not None and (hub.form != FacilityForm.COMPREHENSIVE_CENTER or hub.pk == facility.pk):
+    if hub is not None and district is not None and hub.district_id != district.pk:
+        errors["hub"] = [_("A “1+N” site and its hub are in the same county-level unit.")]
+    elif hub is not None and (hub.form != FacilityForm.COMPREHENSIVE_CENTER or hub.pk == facility.pk):
         errors["hub"] = [_("A “1+N” site's hub must be a comprehensive service centre.")]
     if values["lease_start"] and values["lease_end"] and values["lease_end"] <= values["lease_start"]:
         errors["lease_end"] = [_("The lease must end after it starts.")]
@@ -138,7 +140,7 @@ def _validate(facility: Facility, changes: dict[str, Any]) -> None:
         changes["uscc"] = uscc
 
 
-def _coerce(data: dict[str, Any]) -> dict[str, Any]:
+def _coerce(data: dict[str, Any], actor: User | None = None) -> dict[str, Any]:
     """Accept only writable fields; turn ids into objects; refuse what is not known."""
     unknown = set(data) - set(WRITABLE_FIELDS)
     if unknown:
@@ -157,7 +159,10 @@ def _coerce(data: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed(fields={"street": [_("Unknown street or town.")]})
         changes["street"] = street
     if "hub" in changes and changes["hub"] is not None and not isinstance(changes["hub"], Facility):
-        hub = Facility.objects.filter(pk=changes["hub"]).first()
+        from ..selectors import facility_scope_for
+
+        # Only a hub the actor can see, in the same unit: a foreign id is as unknown as a missing one.
+        hub = facility_scope_for(user=actor).filter(pk=changes["hub"]).first() if actor else None
         if hub is None:
             raise ValidationFailed(fields={"hub": [_("Unknown hub facility.")]})
         changes["hub"] = hub
@@ -225,7 +230,7 @@ def facility_create(*, actor: User, data: dict[str, Any], offerings: dict[str, D
         status = FilingStatus.KNOWN
     else:
         raise PermissionDenied(_("Your role may not create facilities."))
-    changes = _coerce({"slots": 0, "enrolled": 0, **data})
+    changes = _coerce({"slots": 0, "enrolled": 0, **data}, actor)
     if "district" not in changes:
         raise ValidationFailed(fields={"district": [_("Choose the county-level unit.")]})
     if actor.role == Role.DISTRICT_OFFICER and changes["district"].pk != actor.district_id:
@@ -280,7 +285,9 @@ def facility_update(
     """Edit the record where the lifecycle allows it. During a change filing, edits wait in `pending_changes`."""
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     require_role_on(facility, actor, roles=lifecycle.OPERATOR | lifecycle.OFFICER)
-    changes = _coerce(data)
+    changes = _coerce(data, actor)
+    if actor.role == Role.DISTRICT_OFFICER and "district" in changes and changes["district"].pk != actor.district_id:
+        raise ValidationFailed(fields={"district": [_("You can only enter facilities of your own unit.")]})
     if facility.filing_number and any(field in changes for field in FIXED_AFTER_FILING):
         changed = [f for f in FIXED_AFTER_FILING if f in changes and changes[f] != getattr(facility, f)]
         if changed:
@@ -321,11 +328,14 @@ def facility_update(
     return facility
 
 
-def _editable_by(facility: Facility, actor: User) -> None:
+def _editable_by(facility: Facility, actor: User) -> Facility:
+    """The facility, locked, when the actor may edit its rows now (a concurrent submit waits or wins)."""
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
     require_role_on(facility, actor, roles=lifecycle.OPERATOR | lifecycle.OFFICER)
     editable = lifecycle.OPERATOR_EDITABLE if actor.role == Role.OPERATOR else lifecycle.OFFICER_EDITABLE
     if facility.filing_status not in editable:
         raise Conflict(_("The record cannot be edited in its current state."), clause=lifecycle.CLAUSE)
+    return facility
 
 
 @transaction.atomic
@@ -341,7 +351,7 @@ def facility_class_set(
     youngest_months: int | None = None,
     facility_class: FacilityClass | None = None,
 ) -> FacilityClass:
-    _editable_by(facility, actor)
+    facility = _editable_by(facility, actor)
     errors: dict[str, list[str]] = {}
     if class_type not in ClassType.values:
         errors["class_type"] = [_("Choose the class type.")]
@@ -374,12 +384,24 @@ def person_for(*, name: str, id_number: str) -> Person:
 def staff_add(
     *, actor: User, facility: Facility, name: str, id_number: str, role: str, employed_from: date, **facts
 ) -> StaffMember:
-    _editable_by(facility, actor)
+    facility = _editable_by(facility, actor)
     if role not in StaffRole.values:
         raise ValidationFailed(fields={"role": [_("Choose the staff role.")]})
     if not (name or "").strip():
         raise ValidationFailed(fields={"name": [_("Enter the person's name.")]})
+    errors: dict[str, list[str]] = {}
+    for field_name, value in facts.items():
+        if value is None or value == "":
+            continue
+        try:
+            StaffMember._meta.get_field(field_name).run_validators(value)
+        except DjangoValidationError as exc:
+            errors[field_name] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(fields=errors)
     person = person_for(name=name, id_number=id_number)
+    if facility.staff.filter(person=person, employed_to__isnull=True).exists():
+        raise ValidationFailed(fields={"id_number": [_("This person is already on the facility's roster.")]})
     if person.banned_on:
         # The same refusal whichever facility asks: the ban follows the person, found by keyed hash.
         raise RuleViolation(
@@ -388,8 +410,9 @@ def staff_add(
             fields={"id_number": [_("Banned from childcare (人口与计划生育法 Art. 41).")]},
             clause="人口与计划生育法（2021）第四十一条",
         )
+    # The roster keeps the name as this facility entered it: the registry's name is not shown across facilities.
     member = StaffMember.objects.create(
-        facility=facility, person=person, role=role, employed_from=employed_from, **facts
+        facility=facility, person=person, name=name.strip(), role=role, employed_from=employed_from, **facts
     )
     audit_record(actor=actor, action="facility.staff_add", target=facility, after=audit_snapshot(member))
     return member
@@ -397,9 +420,25 @@ def staff_add(
 
 @transaction.atomic
 def facility_class_remove(*, actor: User, facility: Facility, facility_class: FacilityClass) -> None:
-    _editable_by(facility, actor)
+    facility = _editable_by(facility, actor)
     if facility_class.facility_id != facility.pk:
         raise NotFound
     before = audit_snapshot(facility_class)
     facility_class.delete()
     audit_record(actor=actor, action="facility.class_remove", target=facility, before=before)
+
+
+@transaction.atomic
+def facility_link_operator(*, actor: User, facility: Facility, username: str) -> User:
+    """The unit's officer links an operator account to a facility the unit knows (the safe way to take one up)."""
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    if actor.role != Role.DISTRICT_OFFICER:
+        raise PermissionDenied(_("Accounts are linked by the unit's officers."))
+    if facility.district_id != actor.district_id:
+        raise NotFound
+    operator = User.objects.filter(username=(username or "").strip(), role=Role.OPERATOR, is_active=True).first()
+    if operator is None:
+        raise ValidationFailed(fields={"username": [_("No active operator account has this username.")]})
+    facility.operators.add(operator)
+    audit_record(actor=actor, action="facility.link_operator", target=facility, after={"operator": operator.username})
+    return operator

@@ -14,6 +14,23 @@ from suzhou_childcare.permissions import Capability, can
 from ..models import StandardRule
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _value_problem(current, value) -> str | None:
+    """A figure replaces a figure (a positive one: sizes, ratios, days, years); a yes/no a yes/no; a code a code."""
+    if _is_number(current):
+        if not _is_number(value):
+            return _("Enter a number.")
+        if not 0 < value <= 100000:
+            return _("Enter a number greater than 0 and at most 100000.")
+        return None
+    if type(value) is not type(current):
+        return _("The value must be of the same kind as the current one.")
+    return None
+
+
 @transaction.atomic
 def standard_rule_new_version(
     *, actor, code: str, value, effective_from: date, clause: str, source: str, is_default: bool, note: str = ""
@@ -38,8 +55,10 @@ def standard_rule_new_version(
         errors["clause"] = [_("Name the clause this figure comes from.")]
     if not (source or "").strip():
         errors["source"] = [_("Name the source (document and number), or mark it a local default.")]
-    if current is not None and type(value) is not type(current.value):
-        errors["value"] = [_("The value must be of the same kind as the current one.")]
+    if current is not None:
+        problem = _value_problem(current.value, value)
+        if problem:
+            errors["value"] = [problem]
     if errors:
         raise ValidationFailed(fields=errors)
     before = audit_snapshot(current)

@@ -246,10 +246,19 @@ def _record_step(request, facility, step):
                 services.facility_class_set(actor=request.user, facility=facility, **class_form.cleaned_data)
                 return None, True
             if op == "delete_class":
-                row = FacilityClass.objects.filter(facility=facility, pk=request.POST.get("class_id")).first()
+                class_id = request.POST.get("class_id", "")
+                row = (
+                    FacilityClass.objects.filter(facility=facility, pk=int(class_id)).first()
+                    if class_id.isdigit()
+                    else None
+                )
                 if row is None:
-                    raise NotFound
-                services.facility_class_remove(actor=request.user, facility=facility, facility_class=row)
+                    messages.error(request, _("That class is not part of this facility."))
+                    return None, True
+                try:
+                    services.facility_class_remove(actor=request.user, facility=facility, facility_class=row)
+                except ApplicationError as exc:
+                    messages.error(request, _error_text(exc))
                 return None, True
             form = form_class(request.POST, instance=facility)
             if form.is_valid():

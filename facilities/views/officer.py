@@ -11,7 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -136,6 +138,13 @@ EXPORT_COLUMNS = [
 ]
 
 
+def _cell(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @) is written as plain text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @login_required
 def facility_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as an Excel workbook (no personal data: facilities only)."""
@@ -146,7 +155,7 @@ def facility_export(request: HttpRequest) -> HttpResponse:
     sheet = workbook.create_sheet(_("Facilities"))
     sheet.append([str(title) for title, _value in EXPORT_COLUMNS])
     for facility in rows.iterator(chunk_size=500):
-        sheet.append([value(facility) for _title, value in EXPORT_COLUMNS])
+        sheet.append([_cell(value(facility)) for _title, value in EXPORT_COLUMNS])
     buffer = BytesIO()
     workbook.save(buffer)
     name = _("facilities-%(date)s.xlsx") % {"date": timezone.localdate().isoformat()}
@@ -171,6 +180,13 @@ def filing_rate(request: HttpRequest) -> HttpResponse:
     return render(request, "facilities/filing_rate.html", {"rows": rows, "totals": totals})
 
 
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
 @login_required
 @require_POST
 def remind(request: HttpRequest, pk: int) -> HttpResponse:
@@ -181,5 +197,30 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("The reminder has been recorded and sent."))
-    return redirect(request.POST.get("next") or "facilities:list")
+        if facility.operators.exists():
+            messages.success(request, _("The reminder has been recorded and sent to the facility's accounts."))
+        else:
+            messages.warning(
+                request,
+                _(
+                    "The reminder has been recorded. The facility has no account on the portal: "
+                    "notify it by telephone or in writing."
+                ),
+            )
+    return redirect(_safe_next(request, reverse("facilities:list")))
+
+
+@login_required
+@require_POST
+def link_operator(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit's officer links an operator's account to a facility (how a known facility is taken up)."""
+    facility = selectors.facility_get_for(user=request.user, pk=pk)
+    try:
+        operator = services.facility_link_operator(
+            actor=request.user, facility=facility, username=request.POST.get("username", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
+    else:
+        messages.success(request, _("The account %(username)s now runs this facility.") % {"username": operator})
+    return redirect("facilities:detail", pk=pk)

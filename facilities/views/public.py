@@ -51,8 +51,14 @@ def _labels() -> dict[str, str]:
     }
 
 
-def _public(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+def _public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Shared caches may keep the page briefly, unless it goes to someone with a session (its cookie must
+    never be replayed to others)."""
+    has_session = request.user.is_authenticated or not request.session.is_empty()
+    if has_session:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     return response
 
 
@@ -62,7 +68,7 @@ def filing_lookup(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("number")
     if raw is None:
         return _public(
-            render(request, "facilities/public/lookup.html", {"example": EXAMPLE_NUMBER, "labels": _labels()})
+            request, render(request, "facilities/public/lookup.html", {"example": EXAMPLE_NUMBER, "labels": _labels()})
         )
     number = normalise_filing_number(raw)
     if FILING_NUMBER_RE.fullmatch(number):
@@ -85,4 +91,4 @@ def filing_detail(request: HttpRequest, number: str) -> HttpResponse:
         "labels": _labels(),
         "status_tone": STATUS_TONE.get(facility.filing_status, "secondary"),
     }
-    return _public(render(request, "facilities/public/detail.html", context))
+    return _public(request, render(request, "facilities/public/detail.html", context))

@@ -362,7 +362,7 @@ def test_the_filing_rate_page_matches_the_demo_data(demo, city_admin, web_client
 def test_the_overdue_list_matches_the_demo_data(demo, city_admin, gusu_officer, web_client_for):
     today = demo.today
     late = Facility.objects.filter(
-        filing_status=FilingStatus.SUBMITTED, record_deadline__lt=today
+        filing_status__in=[FilingStatus.SUBMITTED, FilingStatus.CHANGE_PENDING], record_deadline__lt=today
     ) | Facility.objects.filter(filing_status=FilingStatus.FILED, notice_deadline__lt=today)
     expected = set(late.values_list("pk", flat=True))
     assert expected, "the demo has overdue filings"

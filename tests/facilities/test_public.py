@@ -12,7 +12,6 @@ from qrcode.image.svg import SvgPathImage
 from facilities import services
 from facilities.models import Facility
 from facilities.selectors_public import filing_public_get
-from suzhou_childcare.errors import NotFound
 
 from .factories import complete_draft
 
@@ -75,21 +74,22 @@ def test_an_unknown_number_is_a_friendly_404(db):
     assert "Cache-Control" not in response or "public" not in response["Cache-Control"]
 
 
-def test_numbers_of_filings_not_in_force_are_not_found(operator, gusu_officer):
-    """A non-conforming filing keeps its number when the operator resubmits; returned, it is a draft again."""
+def test_a_number_keeps_verifying_while_corrections_are_reviewed(operator, gusu_officer):
+    """A non-conforming filing keeps its number when the operator resubmits; returned, it is a draft again.
+    Its 回执 must not turn into "not found" meanwhile: the page says the corrections are under review."""
     facility = recorded(operator, gusu_officer)
     number = facility.filing_number
     services.facility_verify(actor=gusu_officer, facility=facility, conforming=False, reasons="观察室面积不足")
     services.facility_submit(actor=operator, facility=facility)
     facility.refresh_from_db()
     assert facility.filing_status == "submitted" and facility.filing_number == number
-    assert Client().get(f"/verify/{number}/").status_code == 404
+    page = Client().get(f"/verify/{number}/")
+    assert page.status_code == 200 and 'data-filing-status="submitted"' in page.content.decode()
     services.facility_reject(actor=gusu_officer, facility=facility, reason="请补充消防材料")
     facility.refresh_from_db()
     assert facility.filing_status == "draft" and facility.filing_number == number
-    assert Client().get(f"/verify/{number}/").status_code == 404
-    with pytest.raises(NotFound):
-        filing_public_get(filing_number=number)
+    assert Client().get(f"/verify/{number}/").status_code == 200
+    assert filing_public_get(filing_number=number).pk == facility.pk
 
 
 def test_the_public_selector_loads_only_what_the_page_shows(operator, gusu_officer):

@@ -1,5 +1,6 @@
 """Operator sign-up: an account tied to its facility."""
 
+import pytest
 from django.test import Client
 
 from facilities import services
@@ -37,16 +38,32 @@ def test_sign_up_creates_the_account_and_a_draft_and_opens_the_form(db):
     assert client.get(response["Location"]).status_code == 200  # logged in
 
 
-def test_sign_up_takes_up_a_facility_the_unit_already_knows(gusu_officer, db):
+def test_sign_up_never_takes_over_a_facility_the_unit_entered(gusu_officer, db):
+    """A credit code is public: knowing it must not hand the facility to whoever signs up with it."""
     uscc = valid_uscc("9")
     known = services.facility_create(
         actor=gusu_officer, data={"name": "在营未备案机构", "category": "social", "district": "320508", "uscc": uscc}
     )
-    Client().post("/facilities/signup/", form(uscc=uscc, facility_name="在营未备案机构"))
+    response = Client().post("/facilities/signup/", form(uscc=uscc, facility_name="在营未备案机构"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["uscc"]
     known.refresh_from_db()
+    assert known.filing_status == FilingStatus.KNOWN and not known.operators.exists()
+    assert not User.objects.filter(username="xiaomiao").exists()
+
+
+def test_the_units_officer_links_the_operator_account_instead(gusu_officer, wujiang_officer, operator, db):
+    known = services.facility_create(
+        actor=gusu_officer, data={"name": "在营未备案机构", "category": "social", "district": "320508"}
+    )
+    from suzhou_childcare.errors import NotFound
+
+    with pytest.raises(NotFound):
+        services.facility_link_operator(actor=wujiang_officer, facility=known, username="operator")
+    services.facility_link_operator(actor=gusu_officer, facility=known, username="operator")
+    assert list(known.operators.all()) == [operator]
+    known = services.facility_start_draft(actor=operator, facility=known)
     assert known.filing_status == FilingStatus.DRAFT
-    assert [u.username for u in known.operators.all()] == ["xiaomiao"]
-    assert Facility.objects.count() == 1
 
 
 def test_a_refused_sign_up_leaves_no_account(db):
