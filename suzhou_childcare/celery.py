@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "suzhou_childcare.settings.development")
 
@@ -16,5 +17,10 @@ app.conf.beat_schedule = {
         "task": "outbox.sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "rectification-reminders": {
+        "task": "inspections.rectification_reminders",
+        "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE is Asia/Shanghai
+        "options": {"expires": 3600},
     },
 }

@@ -22,6 +22,7 @@ class NavItem:
 _STAFF = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER})
 
 _SETTINGS = _("Reference data")
+_SUPERVISION = _("Supervision")
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
@@ -32,6 +33,17 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Overdue filings"), "facilities:overdue", _STAFF),
     NavItem(_("Filing rate"), "facilities:filing_rate", _STAFF),
     NavItem(_("Coordination cases"), "facilities:case_list", _STAFF | {Role.OPERATOR}),
+    NavItem(_("Inspections"), "inspections:inspection_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION),
+    NavItem(
+        _("Rectification orders"), "inspections:order_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION
+    ),
+    NavItem(_("Inspection plans"), "inspections:plan_list", _STAFF | {Role.INSPECTOR}, _SUPERVISION),
+    NavItem(_("Inspection coverage"), "inspections:coverage", _STAFF | {Role.INSPECTOR}, _SUPERVISION),
+    NavItem(_("Penalties"), "inspections:penalty_list", _STAFF | {Role.INSPECTOR}, _SUPERVISION),
+    NavItem(
+        _("Quality assessments"), "inspections:assessment_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION
+    ),
+    NavItem(_("Public penalty register"), "penalties_public:register", _STAFF, _SUPERVISION),
     NavItem(_("Standards"), "facilities:standards", _STAFF, _SETTINGS),
     NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN}), _SETTINGS),
     NavItem(_("Accounts"), "accounts:list", _STAFF, _SETTINGS),
