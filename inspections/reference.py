@@ -62,6 +62,23 @@ SCHEME = {
 }
 
 
+INCIDENT_RULES = [
+    # kind, hours: the city's defaults (not found in a national text), editable.
+    ("injury", 2),
+    ("infectious_cluster", 2),
+    ("alarm", 1),
+    ("other_serious", 2),
+]
+INCIDENT_SOURCE = "苏州市卫生健康委 突发事件报告时限（本市默认值，可调整）"
+
+
+def load_incident_rules(incident_rule_model) -> None:
+    for kind, hours in INCIDENT_RULES:
+        incident_rule_model.objects.get_or_create(
+            kind=kind, effective_from=date(2020, 1, 1), defaults={"hours": hours, "source": INCIDENT_SOURCE}
+        )
+
+
 def load_reference(deadline_rule_model, penalty_rule_model, scheme_model) -> None:
     for weight, days in DEADLINE_RULES:
         deadline_rule_model.objects.get_or_create(

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("inspections.urls_records")),
     path("penalties/", include("inspections.urls_penalties")),
     path("plans/", include("inspections.urls_planning")),
+    path("", include("inspections.urls_social")),
 ]

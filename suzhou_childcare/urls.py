@@ -36,6 +36,7 @@ urlpatterns = [
     path("verify/", include("facilities.urls_public")),
     path("supervision/", include("inspections.urls")),
     path("public/penalties/", include("inspections.urls_public")),
+    path("public/complaints/", include("inspections.urls_public_complaints")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -65,6 +65,10 @@ def _reference_data(request):
         from inspections.reference import load_reference
 
         load_reference(RectificationDeadlineRule, PenaltyRule, AssessmentScheme)
+        from inspections.models import IncidentReportRule
+        from inspections.reference import load_incident_rules
+
+        load_incident_rules(IncidentReportRule)
 
 
 @pytest.fixture

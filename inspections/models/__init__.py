@@ -14,12 +14,30 @@ from .records import (
     RectificationOrder,
     Weight,
 )
+from .social import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintStatus,
+    Incident,
+    IncidentKind,
+    IncidentReportRule,
+    IncidentStatus,
+    SelfInspection,
+    SelfInspectionItem,
+)
 
 __all__ = [
     "AssessmentScheme",
     "ChecklistItem",
+    "Complaint",
+    "ComplaintChannel",
+    "ComplaintStatus",
     "Evidence",
     "Finding",
+    "Incident",
+    "IncidentKind",
+    "IncidentReportRule",
+    "IncidentStatus",
     "Inspection",
     "InspectionKind",
     "InspectionPlan",
@@ -34,5 +52,7 @@ __all__ = [
     "QualityAssessment",
     "RectificationDeadlineRule",
     "RectificationOrder",
+    "SelfInspection",
+    "SelfInspectionItem",
     "Weight",
 ]
