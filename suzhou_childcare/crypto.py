@@ -79,7 +79,8 @@ def mask_identifier(value: str | None, *, keep_start: int = 4, keep_end: int = 4
         return ""
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    tail = value[len(value) - keep_end :] if keep_end else ""  # value[-0:] would be the whole value
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + tail
 
 
 class EncryptedTextField(models.TextField):

@@ -43,6 +43,14 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         _("Quality assessments"), "inspections:assessment_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION
     ),
+    NavItem(_("Complaints"), "inspections:complaint_list", _STAFF | {Role.INSPECTOR}, _SUPERVISION),
+    NavItem(
+        _("Self-inspections"),
+        "inspections:self_inspection_list",
+        _STAFF | {Role.INSPECTOR, Role.OPERATOR},
+        _SUPERVISION,
+    ),
+    NavItem(_("Incidents"), "inspections:incident_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION),
     NavItem(_("Public penalty register"), "penalties_public:register", _STAFF, _SUPERVISION),
     NavItem(_("Standards"), "facilities:standards", _STAFF, _SETTINGS),
     NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN}), _SETTINGS),

@@ -69,3 +69,7 @@ def test_key_rotation_re_encrypts_under_the_new_key(settings, gusu_officer, city
     assert User.objects.get(pk=gusu_officer.pk).id_number == ID
     # Running it again changes nothing.
     assert personal_data_rekey_run(job_id=str(job.id))["rewritten"] == 0
+
+
+def test_mask_with_nothing_kept_at_the_end_hides_the_end():
+    assert mask_identifier("王小明", keep_start=1, keep_end=0) == "王**"
