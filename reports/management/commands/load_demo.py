@@ -1,5 +1,6 @@
 """`manage.py load_demo`: the demo data set (idempotent): accounts and streets through the services, then the
-synthetic facility history as a bulk load (`facilities.demo`: no audit entries, see its docstring).
+synthetic facility history as a bulk load (`facilities.demo`: no audit entries, see its docstring), then a year
+of synthetic supervision over it, also a bulk load without audit entries (`inspections.demo`).
 
 It lives in the top layer because later issues grow it with every app's data (facilities reproducing the
 2021-05 city figures, recognitions, inspections, subsidies). Run it as often as you like.
@@ -13,6 +14,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from facilities.demo import load_demo_history
+from inspections.demo import load_supervision_demo
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.accounts.services import account_create, account_set_id_number
 from suzhou_childcare.regions.models import District, Street, StreetKind
@@ -62,6 +64,17 @@ class Command(BaseCommand):
             f"{history['versions']} versions, {history['classes']} classes, {history['offerings']} service forms, "
             f"{history['staff']} employments of {history['persons']} persons, "
             f"{history['operator_facilities']} run by the demo operator."
+        )
+        supervision = load_supervision_demo(today=timezone.localdate())
+        self.stdout.write(
+            "Supervision (synthetic, bulk-loaded without audit entries; "
+            f"{'loaded now' if supervision['created'] else 'already present'}): "
+            f"{supervision['inspections']} inspections, {supervision['findings']} findings, "
+            f"{supervision['orders']} rectification orders ({supervision['orders_overdue']} overdue), "
+            f"{supervision['plans']} plans, {supervision['assessments']} quality assessments, "
+            f"{supervision['complaints']} complaints, {supervision['self_inspections']} self-inspections, "
+            f"{supervision['incidents']} incidents, {supervision['penalties']} penalties "
+            f"({supervision['penalties_decided']} decided)."
         )
         self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
         for spec in DEMO_ACCOUNTS:
