@@ -23,16 +23,18 @@ _STAFF = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER})
 
 _SETTINGS = _("Reference data")
 _SUPERVISION = _("Supervision")
+_FILING = _("Filing management")
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
     NavItem(_("County-level units"), "regions:list", _STAFF | {Role.INSPECTOR}, _SETTINGS),
     NavItem(_("My facilities"), "facilities:list", frozenset({Role.OPERATOR})),
-    NavItem(_("Filing queue"), "facilities:queue", _STAFF | {Role.INSPECTOR}),
-    NavItem(_("Facilities"), "facilities:list", _STAFF | {Role.INSPECTOR}),
-    NavItem(_("Overdue filings"), "facilities:overdue", _STAFF),
-    NavItem(_("Filing rate"), "facilities:filing_rate", _STAFF),
-    NavItem(_("Coordination cases"), "facilities:case_list", _STAFF | {Role.OPERATOR}),
+    NavItem(_("Filing queue"), "facilities:queue", _STAFF | {Role.INSPECTOR}, _FILING),
+    NavItem(_("Facilities"), "facilities:list", _STAFF | {Role.INSPECTOR}, _FILING),
+    NavItem(_("Overdue filings"), "facilities:overdue", _STAFF, _FILING),
+    NavItem(_("Filing rate"), "facilities:filing_rate", _STAFF, _FILING),
+    NavItem(_("Coordination cases"), "facilities:case_list", _STAFF, _FILING),
+    NavItem(_("Coordination cases"), "facilities:case_list", frozenset({Role.OPERATOR})),
     NavItem(_("Inspections"), "inspections:inspection_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION),
     NavItem(
         _("Rectification orders"), "inspections:order_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION
