@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facilities.selectors import facility_scope_for
-from suzhou_childcare.drf import PageSizePagination
+from suzhou_childcare.drf import MAX_ID, PageSizePagination
 from suzhou_childcare.errors import ValidationFailed
 from suzhou_childcare.regions.models import District
 
@@ -108,7 +108,7 @@ class ComplaintIntakeInputSerializer(serializers.Serializer):
     )
     received_at = serializers.DateTimeField(required=False, help_text="Now when omitted.")
     district = serializers.RegexField(r"^[0-9]{6}$", help_text="Code of the county-level unit.")
-    facility = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    facility = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     facility_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     subject = serializers.CharField(allow_blank=True, max_length=200)
     description = serializers.CharField(allow_blank=True, max_length=services.DESCRIPTION_MAX)
@@ -157,7 +157,7 @@ class ComplaintDetailApi(APIView):
 
 class ComplaintTriageInputSerializer(serializers.Serializer):
     weight = ComplaintWeightField()
-    facility = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    facility = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
 
 
 class ComplaintTriageApi(APIView):

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from facilities.selectors import facility_get_for
 from suzhou_childcare.crypto import mask_identifier
-from suzhou_childcare.drf import PageSizePagination
+from suzhou_childcare.drf import MAX_ID, PageSizePagination
 from suzhou_childcare.errors import ValidationFailed
 
 from .models import Inspection, PenaltyKind, PenaltyStatus
@@ -89,17 +89,17 @@ class PenaltyFilterSerializer(serializers.Serializer):
     status = PenaltyStatusField(required=False)
     kind = PenaltyKindField(required=False)
     district = serializers.RegexField(r"^[0-9]{6}$", required=False)
-    facility = serializers.IntegerField(required=False, min_value=1)
+    facility = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     q = serializers.CharField(required=False, max_length=100)
 
 
 class PenaltyProposeInputSerializer(serializers.Serializer):
-    facility = serializers.IntegerField(min_value=1)
+    facility = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     kind = PenaltyKindField()
     # Any number of decimals is accepted here so that the rule (with its clause) says what is wrong.
     amount = serializers.DecimalField(max_digits=None, decimal_places=None, required=False, allow_null=True)
     facts = serializers.CharField(max_length=10000, allow_blank=True)
-    inspection = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    inspection = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     person_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     person_id_number = serializers.CharField(
         required=False, allow_blank=True, max_length=18, write_only=True, help_text="Only for a lifetime ban."

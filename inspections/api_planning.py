@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facilities.selectors import facility_get_for
-from suzhou_childcare.drf import PageSizePagination
+from suzhou_childcare.drf import MAX_ID, PageSizePagination
 from suzhou_childcare.errors import NotFound
 
 from .models import InspectionPlan
@@ -133,12 +133,12 @@ class AssessmentSerializer(serializers.Serializer):
 
 
 class AssessmentFilterSerializer(serializers.Serializer):
-    facility = serializers.IntegerField(required=False, min_value=1)
+    facility = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class AssessmentListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        facility = serializers.IntegerField(min_value=1)
+        facility = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         assessed_on = serializers.DateField()
         scores = serializers.DictField(
             child=serializers.DecimalField(max_digits=7, decimal_places=2),

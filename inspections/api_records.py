@@ -6,6 +6,7 @@ ApplicationError and leave in the project's error shape.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,11 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facilities.selectors import facility_get_for
-from suzhou_childcare.accounts.models import User
-from suzhou_childcare.drf import PageSizePagination
+from suzhou_childcare.accounts.models import Role, User
+from suzhou_childcare.drf import MAX_ID, PageSizePagination
 from suzhou_childcare.errors import ValidationFailed
 
-from .models import InspectionKind, InspectionPlan, InspectionStatus, OrderStatus, Weight
+from .models import InspectionKind, InspectionStatus, OrderStatus, Weight
 from .selectors import records as selectors
 from .services import records, rectification
 
@@ -115,7 +116,7 @@ class InspectionListCreateApi(APIView):
     """`GET /inspections/`: the inspections the caller may see; `POST /inspections/`: start one."""
 
     class FilterSerializer(serializers.Serializer):
-        facility = serializers.IntegerField(required=False, min_value=1)
+        facility = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         district = serializers.RegexField(r"^[0-9]{6}$", required=False)
         kind = serializers.ChoiceField(choices=InspectionKind.choices, required=False)
         status = serializers.ChoiceField(choices=InspectionStatus.choices, required=False)
@@ -148,13 +149,17 @@ class InspectionListCreateApi(APIView):
             ref_name = "InspectionListOutput"
 
     class InputSerializer(serializers.Serializer):
-        facility = serializers.IntegerField(min_value=1)
+        facility = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         kind = serializers.ChoiceField(choices=InspectionKind.choices)
         inspected_on = serializers.DateField()
-        inspectors = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=20)
-        plan = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        inspectors = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=20)
+        plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
         follow_up_of = serializers.IntegerField(
-            required=False, allow_null=True, min_value=1, help_text="The rectification order a follow-up re-inspects."
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="The rectification order a follow-up re-inspects.",
+            max_value=MAX_ID,
         )
 
         class Meta:
@@ -177,14 +182,23 @@ class InspectionListCreateApi(APIView):
         values = data.validated_data
         facility = facility_get_for(user=request.user, pk=values["facility"])
         ids = list(dict.fromkeys(values["inspectors"]))
-        inspectors = list(User.objects.filter(pk__in=ids))
-        unknown = sorted(set(ids) - {user.pk for user in inspectors})
+        # Only inspectors who may work here are looked up: other ids all read as the same refusal, so the
+        # endpoint tells nobody which accounts exist or who holds them.
+        inspectors = list(
+            User.objects.filter(pk__in=ids, role=Role.INSPECTOR, is_active=True).filter(
+                Q(is_citywide=True) | Q(district_id=facility.district_id)
+            )
+        )
         errors: dict[str, list[str]] = {}
-        if unknown:
-            errors["inspectors"] = [_("No account with the id %(id)s.") % {"id": ", ".join(str(pk) for pk in unknown)}]
+        if len(inspectors) != len(ids):
+            errors["inspectors"] = [
+                _("Name only inspectors of %(unit)s or of the city.") % {"unit": facility.district.name}
+            ]
         plan = None
         if values.get("plan"):
-            plan = InspectionPlan.objects.filter(pk=values["plan"]).first()
+            from .selectors.planning import plan_scope_for
+
+            plan = plan_scope_for(user=request.user).filter(pk=values["plan"]).first()
             if plan is None:
                 errors["plan"] = [_("No inspection plan with this id.")]
         if errors:
@@ -310,7 +324,7 @@ class RectificationListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
         overdue = serializers.BooleanField(allow_null=True, default=None)
-        facility = serializers.IntegerField(required=False, min_value=1)
+        facility = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
         class Meta:
             ref_name = "RectificationFilter"

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facilities.selectors import facility_get_for
-from suzhou_childcare.drf import PageSizePagination
+from suzhou_childcare.drf import MAX_ID, PageSizePagination
 from suzhou_childcare.errors import ValidationFailed
 
 from .models import IncidentKind, IncidentStatus, ItemResult
@@ -72,7 +72,7 @@ class IncidentListCreateApi(APIView):
     `POST /incidents/`: the operator reports one; the unit's officers are notified at once."""
 
     class FilterSerializer(serializers.Serializer):
-        facility = serializers.IntegerField(required=False, min_value=1)
+        facility = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         district = serializers.RegexField(r"^[0-9]{6}$", required=False)
         kind = serializers.ChoiceField(choices=IncidentKind.choices, required=False)
         status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
@@ -83,7 +83,7 @@ class IncidentListCreateApi(APIView):
             ref_name = "IncidentFilter"
 
     class InputSerializer(serializers.Serializer):
-        facility = serializers.IntegerField(min_value=1)
+        facility = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         kind = serializers.ChoiceField(choices=IncidentKind.choices)
         occurred_at = serializers.DateTimeField()
         children_affected = serializers.IntegerField(min_value=0)
@@ -219,7 +219,7 @@ class SelfInspectionListCreateApi(APIView):
     submits one for a quarter, with a result for every item of the checklist."""
 
     class FilterSerializer(serializers.Serializer):
-        facility = serializers.IntegerField(required=False, min_value=1)
+        facility = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         district = serializers.RegexField(r"^[0-9]{6}$", required=False)
         period = serializers.DateField(required=False, help_text="Any day of the quarter.")
         q = serializers.CharField(required=False, max_length=100)
@@ -228,7 +228,7 @@ class SelfInspectionListCreateApi(APIView):
             ref_name = "SelfInspectionFilter"
 
     class InputSerializer(serializers.Serializer):
-        facility = serializers.IntegerField(min_value=1)
+        facility = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         period = serializers.DateField(help_text="Any day of the quarter checked.")
         items = serializers.ListField(child=serializers.DictField(), max_length=200)
 
@@ -238,7 +238,7 @@ class SelfInspectionListCreateApi(APIView):
     class DocumentedInputSerializer(serializers.Serializer):
         """The request as documented; items are checked one by one so errors are keyed by item code."""
 
-        facility = serializers.IntegerField(min_value=1)
+        facility = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         period = serializers.DateField(help_text="Any day of the quarter checked.")
         items = serializers.ListField(
             child=SelfInspectionItemInputSerializer(), help_text="One entry per item of the facility's checklist."

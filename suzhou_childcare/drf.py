@@ -17,6 +17,9 @@ from .errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
+# Ids fit the database's integer column: a larger number in a filter or body is a 400, never an overflow.
+MAX_ID = 2**31 - 1
+
 
 def _messages(detail) -> list[str]:
     if isinstance(detail, list):

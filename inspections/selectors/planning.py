@@ -32,6 +32,7 @@ from ..models import (
     RectificationOrder,
     Weight,
 )
+from .records import missed_deadline
 from .scope import scoped
 
 PLAN_READERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER, Role.INSPECTOR})
@@ -183,7 +184,7 @@ def coverage_for(*, user, start: date, end: date, today: date | None = None) -> 
 
     - not_inspected: facilities operating during [start, end] with no completed inspection dated in it;
     - reinspections_due: open or responded rectification orders with no follow-up inspection yet;
-    - overdue: orders past their deadline (before `today`) and not closed.
+    - overdue: orders whose deadline (before `today`) passed without a response in time.
     """
     today = today or timezone.localdate()
     if not may_read_plans(user):
@@ -209,5 +210,5 @@ def coverage_for(*, user, start: date, end: date, today: date | None = None) -> 
         .filter(~_follow_up_exists())
         .order_by("deadline", "id")
     )
-    overdue = orders.exclude(status=OrderStatus.CLOSED).filter(deadline__lt=today).order_by("deadline", "id")
+    overdue = orders.filter(missed_deadline(today)).order_by("deadline", "id")
     return {"not_inspected": not_inspected, "reinspections_due": reinspections_due, "overdue": overdue}

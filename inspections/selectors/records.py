@@ -12,6 +12,7 @@ from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
+    F,
     IntegerField,
     Min,
     OuterRef,
@@ -52,8 +53,20 @@ def _count(related: QuerySet, key: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def missed_deadline(today: date, prefix: str = "") -> Q:
+    """An order whose deadline has passed without the operator's response: still open, or answered late.
+
+    An order answered in time and awaiting the unit's re-inspection has not missed its deadline.
+    """
+    f = lambda name: f"{prefix}{name}"  # noqa: E731
+    return Q(**{f("deadline__lt"): today}) & (
+        Q(**{f("status"): OrderStatus.OPEN})
+        | (Q(**{f("status"): OrderStatus.RESPONDED}) & Q(**{f("responded_on__gt"): F(f("deadline"))}))
+    )
+
+
 def _overdue(today: date) -> ExpressionWrapper:
-    return ExpressionWrapper(Q(deadline__lt=today) & ~Q(status=OrderStatus.CLOSED), output_field=BooleanField())
+    return ExpressionWrapper(missed_deadline(today), output_field=BooleanField())
 
 
 # --- inspections ------------------------------------------------------------------------------------------
@@ -145,9 +158,9 @@ def order_list_for(
     if facility:
         qs = qs.filter(facility_id=facility)
     if overdue is True:
-        qs = qs.filter(deadline__lt=today).exclude(status=OrderStatus.CLOSED)
+        qs = qs.filter(missed_deadline(today))
     elif overdue is False:
-        qs = qs.filter(Q(deadline__gte=today) | Q(status=OrderStatus.CLOSED))
+        qs = qs.exclude(missed_deadline(today))
     return qs
 
 
@@ -171,7 +184,7 @@ def order_get_for(*, user: User, pk, today: date | None = None) -> Rectification
 
 
 def overdue_orders_for(*, user: User, today: date | None = None) -> QuerySet[RectificationOrder]:
-    """The overdue list: orders past their deadline and not closed, most overdue first.
+    """The overdue list: orders whose deadline passed without a response in time, most overdue first.
 
     A unit sees its own; the city (city admin, city-wide inspectors) sees every unit's: overdue orders
     escalate to the city list.
@@ -182,14 +195,10 @@ def overdue_orders_for(*, user: User, today: date | None = None) -> QuerySet[Rec
 def overdue_facilities_for(*, user: User, today: date | None = None) -> QuerySet[Facility]:
     """Facilities with at least one overdue order, with how many and the earliest missed deadline."""
     today = today or timezone.localdate()
-    late = Q(rectification_orders__deadline__lt=today) & ~Q(rectification_orders__status=OrderStatus.CLOSED)
+    late = missed_deadline(today, prefix="rectification_orders__")
     return (
         Facility.objects.filter(pk__in=facility_ids_for(user=user))
-        .filter(
-            pk__in=RectificationOrder.objects.filter(deadline__lt=today)
-            .exclude(status=OrderStatus.CLOSED)
-            .values("facility")
-        )
+        .filter(pk__in=RectificationOrder.objects.filter(missed_deadline(today)).values("facility"))
         .select_related("district")
         .annotate(
             overdue_orders=Count("rectification_orders", filter=late),

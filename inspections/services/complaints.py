@@ -332,6 +332,8 @@ def complaint_reply(*, actor: User, complaint: Complaint, reply: str) -> Complai
     complaint = _locked(complaint)
     if complaint.status in (ComplaintStatus.REPLIED, ComplaintStatus.CLOSED):
         raise Conflict(_("The complaint is already answered."))
+    if complaint.status == ComplaintStatus.RECEIVED:
+        raise Conflict(_("Triage the complaint before answering it."), code="not_triaged")
     reply = _clean(reply)
     if not reply:
         raise ValidationFailed(fields={"reply": [_("Write the reply to the complainant.")]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -243,17 +243,20 @@ def inspection_start(
         errors["inspected_on"] = [_("Enter the date of the inspection.")]
     elif inspected_on > timezone.localdate():
         errors["inspected_on"] = [_("An inspection cannot be dated in the future.")]
+    elif inspected_on < timezone.localdate() - timedelta(days=366 * 3):
+        errors["inspected_on"] = [_("An inspection is recorded within three years of its date.")]
+    elif follow_up_of is not None and inspected_on < follow_up_of.issued_on:
+        errors["inspected_on"] = [_("A re-inspection cannot be dated before the order it checks was issued.")]
     named: dict[int, User] = {}
     for user in inspectors or ():
         named.setdefault(user.pk, user)
     if not named:
         errors["inspectors"] = [_("Name at least one inspector.")]
-    for user in named.values():
-        if not inspector_eligible(user, facility):
-            errors.setdefault("inspectors", []).append(
-                _("%(name)s is not an inspector of %(unit)s or of the city.")
-                % {"name": user, "unit": facility.district.name}
-            )
+    if any(not inspector_eligible(user, facility) for user in named.values()):
+        # One message without names: the list must not tell who holds which account.
+        errors.setdefault("inspectors", []).append(
+            _("Name only inspectors of %(unit)s or of the city.") % {"unit": facility.district.name}
+        )
     if kind == InspectionKind.FOLLOW_UP and follow_up_of is None:
         errors["follow_up_of"] = [_("A follow-up inspection names the rectification order it re-inspects.")]
     if follow_up_of is not None:

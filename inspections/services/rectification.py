@@ -105,6 +105,10 @@ def order_close(*, actor: User, order: RectificationOrder, reinspection: Inspect
         raise ValidationFailed(fields={"reinspection": [_("This inspection is not a re-inspection of the order.")]})
     if reinspection.status != InspectionStatus.COMPLETED:
         raise ValidationFailed(fields={"reinspection": [_("Complete the re-inspection before closing the order.")]})
+    if reinspection.inspected_on < order.issued_on:
+        raise ValidationFailed(
+            fields={"reinspection": [_("A re-inspection cannot be dated before the order it checks was issued.")]}
+        )
     verdict = reinspection.items.filter(code=RECTIFICATION_ITEM).values_list("result", flat=True).first()
     if verdict != ItemResult.PASS:
         raise RuleViolation(
@@ -137,10 +141,13 @@ def order_close(*, actor: User, order: RectificationOrder, reinspection: Inspect
 
 
 def orders_due_for_reminder(*, today: date):
-    """Orders not closed whose deadline is within the reminder window or past, not reminded today."""
+    """Open orders whose deadline is within the reminder window or past, not reminded today.
+
+    An order the operator has answered waits for the unit's re-inspection: nobody is reminded of it.
+    """
     horizon = add_working_days(today, REMIND_WITHIN_WORKING_DAYS).date
     return (
-        RectificationOrder.objects.exclude(status=OrderStatus.CLOSED)
+        RectificationOrder.objects.filter(status=OrderStatus.OPEN)
         .filter(deadline__lte=horizon)
         .exclude(reminded_on=today)
         .order_by("deadline", "id")

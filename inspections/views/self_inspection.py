@@ -216,6 +216,9 @@ def self_inspection_missing(request: HttpRequest) -> HttpResponse:
         raise NotFound
     form = MissingForm(request.GET or None)
     period = (form.cleaned_data.get("period") if form.is_valid() else None) or timezone.localdate()
+    if not 2000 <= period.year <= timezone.localdate().year + 1:
+        # A quarter far outside the portal's life is no quarter to look at (and would overflow date arithmetic).
+        period = timezone.localdate()
     start = selectors.quarter_start(period)
     rows = selectors.missing_self_inspections_for(user=user, period=start)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

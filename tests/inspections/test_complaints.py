@@ -148,6 +148,7 @@ def test_rate_limit_key_does_not_hold_the_address():
 
 def test_public_status_shows_status_and_reply_date_only(gusu_officer):
     complaint = submit()
+    complaint = services.complaint_triage(actor=gusu_officer, complaint=complaint, weight="minor")
     complaint = services.complaint_reply(actor=gusu_officer, complaint=complaint, reply="经核查，已责令整改。")
 
     response = Client().get(STATUS, {"code": complaint.tracking_code.lower()})
@@ -417,6 +418,10 @@ def test_close_before_reply_is_refused(gusu_officer, api_client_for):
     assert refused.status_code == 409
     assert refused.json()["code"] == "not_replied"
 
+    # An untriaged complaint cannot be answered either: it would close without ever being weighed.
+    untriaged = api.post(f"/api/v1/complaints/{complaint.pk}/reply/", {"reply": "已处理"}, format="json")
+    assert untriaged.status_code == 409 and untriaged.json()["code"] == "not_triaged"
+    services.complaint_triage(actor=gusu_officer, complaint=complaint, weight="minor")
     assert api.post(f"/api/v1/complaints/{complaint.pk}/reply/", {"reply": "已处理"}, format="json").status_code == 200
     closed = api.post(f"/api/v1/complaints/{complaint.pk}/close/")
     assert closed.status_code == 200
