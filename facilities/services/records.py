@@ -251,7 +251,8 @@ def facility_create(*, actor: User, data: dict[str, Any], offerings: dict[str, D
     return facility
 
 
-def _offerings_write(facility: Facility, offerings: dict[str, Any]) -> None:
+def _offerings_clean(offerings: dict[str, Any]) -> dict[str, Decimal]:
+    """Fees per service form, checked (raises ValidationFailed); `None` means the form is not offered."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Decimal] = {}
     for form, fee in offerings.items():
@@ -271,6 +272,11 @@ def _offerings_write(facility: Facility, offerings: dict[str, Any]) -> None:
         clean[form] = amount
     if errors:
         raise ValidationFailed(fields=errors)
+    return clean
+
+
+def _offerings_write(facility: Facility, offerings: dict[str, Any]) -> None:
+    clean = _offerings_clean(offerings)
     for form, amount in clean.items():
         ServiceOffering.objects.update_or_create(facility=facility, service_form=form, defaults={"monthly_fee": amount})
     removed = [form for form, fee in offerings.items() if fee is None]
@@ -297,7 +303,10 @@ def facility_update(
             )
     status = facility.filing_status
     if actor.role == Role.OPERATOR and status == FilingStatus.CHANGE_PENDING:
-        _validate(facility, changes)
+        # Judge the proposal against the record as the earlier proposed changes would leave it.
+        _validate(_with_pending(facility, actor), changes)
+        if offerings is not None:
+            _offerings_clean(offerings)
         pending = dict(facility.pending_changes)
         for field, value in changes.items():
             pending[field] = (
@@ -326,6 +335,18 @@ def facility_update(
     version_write(facility, actor=actor)
     audit_record(actor=actor, action="facility.update", target=facility, before=before, after=audit_snapshot(facility))
     return facility
+
+
+def _with_pending(facility: Facility, actor: User) -> Facility:
+    """An unsaved copy of the facility with its pending change-filing values applied."""
+    copy = Facility.objects.get(pk=facility.pk)
+    pending = {k: v for k, v in facility.pending_changes.items() if k != "offerings"}
+    for field, value in _coerce(pending, actor).items():
+        model_field = Facility._meta.get_field(field)
+        if isinstance(value, str) and model_field.get_internal_type() in ("DateField", "DecimalField"):
+            value = model_field.to_python(value)
+        setattr(copy, field, value)
+    return copy
 
 
 def _editable_by(facility: Facility, actor: User) -> Facility:

@@ -205,3 +205,21 @@ def test_a_foreign_officer_cannot_act_on_a_filing(operator, wujiang_officer, web
     assert response.status_code == 404
     facility.refresh_from_db()
     assert facility.filing_status == FilingStatus.SUBMITTED
+
+
+def test_a_change_filing_is_judged_against_the_earlier_proposed_changes(operator, gusu_officer):
+    facility = complete_draft(
+        operator, premises_tenure="leased", lease_start=date(2025, 1, 1), lease_end=date(2029, 1, 1)
+    )
+    services.facility_submit(actor=operator, facility=facility)
+    facility = services.facility_record(actor=gusu_officer, facility=facility)
+    facility = services.facility_start_change(actor=operator, facility=facility)
+    services.facility_update(actor=operator, facility=facility, data={"lease_end": date(2026, 1, 1)})
+    facility.refresh_from_db()
+    with pytest.raises(ValidationFailed):
+        # Fine against the filed lease (ending 2029), but it would end before it starts with the first proposal.
+        services.facility_update(actor=operator, facility=facility, data={"lease_start": date(2027, 1, 1)})
+    with pytest.raises(ValidationFailed):
+        services.facility_update(actor=operator, facility=facility, data={}, offerings={"full_day": "abc"})
+    facility.refresh_from_db()
+    assert "offerings" not in facility.pending_changes and "lease_start" not in facility.pending_changes
