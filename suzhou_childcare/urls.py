@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("facilities.urls_api")),
     path("", include("suzhou_childcare.notices.api_urls")),
     path("", include("inspections.api_urls")),
+    path("", include("training.api_urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("notices/", include("suzhou_childcare.notices.urls")),
     path("verify/", include("facilities.urls_public")),
     path("supervision/", include("inspections.urls")),
+    path("training/", include("training.urls")),
     path("public/penalties/", include("inspections.urls_public")),
     path("public/complaints/", include("inspections.urls_public_complaints")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),

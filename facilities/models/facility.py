@@ -154,6 +154,10 @@ class Facility(models.Model):
     quality_assessed_on = models.DateField(_("quality assessed on"), null=True, blank=True)
     serious_violation_on = models.DateField(_("last serious violation decided on"), null=True, blank=True)
     serious_violation_reference = models.CharField(_("serious violation decision"), max_length=100, blank=True)
+    # Pushed by training: whether every role meets its training, assessment and certificate requirements.
+    training_compliant = models.BooleanField(_("staff training compliant"), null=True, blank=True)
+    training_gaps = models.JSONField(_("staff training gaps"), default=list, blank=True)
+    training_checked_on = models.DateField(_("training checked on"), null=True, blank=True)
 
     operators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("operators"), related_name="facilities", blank=True

@@ -24,7 +24,12 @@ from .records import (
 )
 from .signup import operator_sign_up
 from .standards import standard_rule_new_version
-from .supervision import facility_flag_serious_violation, facility_set_quality_grade, person_ban
+from .supervision import (
+    facility_flag_serious_violation,
+    facility_set_quality_grade,
+    facility_set_training_compliance,
+    person_ban,
+)
 
 __all__ = [
     "case_add_step",
@@ -40,6 +45,7 @@ __all__ = [
     "facility_reject",
     "facility_remind",
     "facility_set_quality_grade",
+    "facility_set_training_compliance",
     "facility_start_change",
     "facility_start_draft",
     "facility_submit",

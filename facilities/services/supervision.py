@@ -77,3 +77,26 @@ def person_ban(*, actor, person: Person, banned_on: date, reference: str) -> Per
         after={"banned_on": banned_on.isoformat(), "reference": person.ban_reference, "basis": BAN_CLAUSE},
     )
     return person
+
+
+@transaction.atomic
+def facility_set_training_compliance(
+    *, actor, facility: Facility, compliant: bool, gaps: list, checked_on: date
+) -> Facility:
+    """Training (a higher app) tells the facility whether its staff meet their requirements, and the gaps."""
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    fields = ["training_compliant", "training_gaps", "training_checked_on"]
+    before = audit_snapshot(facility, fields)
+    facility.training_compliant = compliant
+    facility.training_gaps = gaps
+    facility.training_checked_on = checked_on
+    facility.save(update_fields=[*fields, "updated_at"])
+    if before != audit_snapshot(facility, fields):
+        audit_record(
+            actor=actor,
+            action="facility.training_compliance",
+            target=facility,
+            before=before,
+            after=audit_snapshot(facility, fields),
+        )
+    return facility

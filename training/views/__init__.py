@@ -1,0 +1,1 @@
+"""Split by concern; import from the submodules."""
