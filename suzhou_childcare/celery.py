@@ -18,6 +18,11 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "training-daily": {
+        "task": "training.daily",
+        "schedule": crontab(hour=6, minute=30),  # compliance refresh and expiry alerts, Asia/Shanghai
+        "options": {"expires": 3600},
+    },
     "rectification-reminders": {
         "task": "inspections.rectification_reminders",
         "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE is Asia/Shanghai

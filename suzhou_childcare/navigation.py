@@ -24,6 +24,7 @@ _STAFF = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER})
 _SETTINGS = _("Reference data")
 _SUPERVISION = _("Supervision")
 _FILING = _("Filing management")
+_TRAINING = _("Training")
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
@@ -54,6 +55,16 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem(_("Incidents"), "inspections:incident_list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _SUPERVISION),
     NavItem(_("Public penalty register"), "penalties_public:register", _STAFF, _SUPERVISION),
+    NavItem(
+        _("Courses and sessions"),
+        "training:records_courses",
+        frozenset({Role.TRAINING_BASE, Role.MCH_ASSESSOR}) | _STAFF,
+        _TRAINING,
+    ),
+    NavItem(_("Training compliance"), "training:compliance", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _TRAINING),
+    NavItem(_("Same person in several facilities"), "training:multi_roster", _STAFF | {Role.INSPECTOR}, _TRAINING),
+    NavItem(_("Talent awards"), "training:award_list", _STAFF | {Role.OPERATOR}, _TRAINING),
+    NavItem(_("Skills competitions"), "training:competition_list", _STAFF | {Role.OPERATOR}, _TRAINING),
     NavItem(_("Standards"), "facilities:standards", _STAFF, _SETTINGS),
     NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN}), _SETTINGS),
     NavItem(_("Accounts"), "accounts:list", _STAFF, _SETTINGS),

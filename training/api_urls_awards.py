@@ -1,1 +1,11 @@
-urlpatterns: list = []
+"""REST for talent awards and competitions, included at /api/v1/training/."""
+
+from django.urls import path
+
+from . import api_awards as api
+
+urlpatterns = [
+    path("awards/", api.AwardListCreateApi.as_view(), name="training-award-list"),
+    path("awards/<int:pk>/decide/", api.AwardDecideApi.as_view(), name="training-award-decide"),
+    path("competitions/", api.CompetitionListApi.as_view(), name="training-competition-list"),
+]

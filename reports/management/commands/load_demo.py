@@ -19,6 +19,7 @@ from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.accounts.services import account_create, account_set_id_number
 from suzhou_childcare.regions.models import District, Street, StreetKind
 from suzhou_childcare.regions.services import street_add
+from training.demo import load_training_demo
 
 # One account per role (two units for the officers, to show jurisdiction).
 DEMO_ACCOUNTS = [
@@ -75,6 +76,15 @@ class Command(BaseCommand):
             f"{supervision['complaints']} complaints, {supervision['self_inspections']} self-inspections, "
             f"{supervision['incidents']} incidents, {supervision['penalties']} penalties "
             f"({supervision['penalties_decided']} decided)."
+        )
+        training = load_training_demo(today=timezone.localdate())
+        self.stdout.write(
+            "Training (synthetic, bulk-loaded without audit entries; "
+            f"{'loaded now' if training['created'] else 'already present'}): "
+            f"{training['institutions']} institutions, {training['courses']} courses, {training['sessions']} sessions, "
+            f"{training['records']} training records ({training['expiring_30_days']} certificates expiring within "
+            f"30 days), {training['assessments']} health-care assessments, {training['competitions']} competitions, "
+            f"{training['applications']} award applications."
         )
         self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
         for spec in DEMO_ACCOUNTS:
