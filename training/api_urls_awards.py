@@ -8,4 +8,8 @@ urlpatterns = [
     path("awards/", api.AwardListCreateApi.as_view(), name="training-award-list"),
     path("awards/<int:pk>/decide/", api.AwardDecideApi.as_view(), name="training-award-decide"),
     path("competitions/", api.CompetitionListApi.as_view(), name="training-competition-list"),
+    path("competitions/<int:pk>/entries/", api.CompetitionEnterApi.as_view(), name="training-competition-enter"),
+    path(
+        "competitions/entries/<int:pk>/result/", api.CompetitionResultApi.as_view(), name="training-competition-result"
+    ),
 ]
