@@ -20,6 +20,7 @@ from suzhou_childcare.accounts.services import account_create, account_set_id_nu
 from suzhou_childcare.regions.models import District, Street, StreetKind
 from suzhou_childcare.regions.services import street_add
 from training.demo import load_training_demo
+from training.services.compliance import compliance_refresh_all
 
 # One account per role (two units for the officers, to show jurisdiction).
 DEMO_ACCOUNTS = [
@@ -86,6 +87,9 @@ class Command(BaseCommand):
             f"30 days), {training['assessments']} health-care assessments, {training['competitions']} competitions, "
             f"{training['applications']} award applications."
         )
+        # The daily job's work, once now, so compliance pages show today's state straight away.
+        checked = compliance_refresh_all(today=timezone.localdate())
+        self.stdout.write(f"Training compliance checked for {checked} facilities.")
         self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
         for spec in DEMO_ACCOUNTS:
             user = User.objects.get(username=spec["username"])
