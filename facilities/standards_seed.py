@@ -60,6 +60,12 @@ SEED: list[dict] = [
     # Director (负责人).
     {"code": "director.min_education", "value": "college", "clause": f"{SETTING} 负责人具有大专以上学历"},
     {"code": "director.min_years_experience", "value": 3, "clause": f"{SETTING} 负责人有3年以上相关工作经历"},
+    {
+        "code": "director.min_post_training_hours",
+        "value": 60,
+        "clause": "WS/T 821—2023 托育机构负责人岗位培训不少于60学时",
+        "source": "WS/T 821—2023",
+    },
     # Family childcare points (2023).
     {
         "code": "family.max_children",

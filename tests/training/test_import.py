@@ -204,3 +204,51 @@ def test_a_valid_roster_updates_the_facilitys_compliance(session, training_base,
     facility = Facility.objects.get(pk=facility.pk)
     assert facility.training_checked_on is not None
     assert [g for g in facility.training_gaps if g["requirement"] == "director_training"] == []
+
+
+def test_the_director_training_minimum_is_a_standard_the_city_can_change(
+    session, training_base, operator, city_admin, settings, tmp_path
+):
+    from datetime import timedelta as td
+
+    from django.utils import timezone
+
+    from facilities.models import Facility
+    from facilities.services import standard_rule_new_version
+    from tests.facilities.factories import complete_draft
+    from training.services.compliance import facility_compliance_refresh
+    from training.services.records import course_create, session_create
+
+    settings.MEDIA_ROOT = tmp_path
+    today = timezone.localdate()
+    facility = complete_draft(operator)
+    director = facility.staff.get(role="director")
+    course = course_create(
+        actor=training_base,
+        institution=session.course.institution,
+        title="负责人岗位培训",
+        target="director",
+        hours=Decimal("60"),
+    )
+    director_session = session_create(
+        actor=training_base, course=course, starts_on=today - td(days=10), ends_on=today, capacity=30
+    )
+    data = workbook(
+        [row(name=director.name, id_number=director.person.id_number, hours=60, completed=today.isoformat())]
+    )
+    importing.import_session_results(actor=training_base, session=director_session, data=data)
+    gaps = lambda: [  # noqa: E731
+        g for g in Facility.objects.get(pk=facility.pk).training_gaps if g["requirement"] == "director_training"
+    ]
+    assert gaps() == []
+    standard_rule_new_version(
+        actor=city_admin,
+        code="director.min_post_training_hours",
+        value=80,
+        effective_from=today - td(days=1),
+        clause="本市规定：负责人岗位培训不少于80学时",
+        source="苏卫示例〔2026〕",
+        is_default=False,
+    )
+    facility_compliance_refresh(facility=facility, today=today)
+    assert len(gaps()) == 1

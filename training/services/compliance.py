@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility, StaffMember, StaffRole
+from facilities.selectors import standards_in_force
 from facilities.services.supervision import facility_set_training_compliance
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.notices.services import notify
@@ -54,6 +56,9 @@ def _results_for(facility_ids: list[int], today: date) -> dict[int, tuple[bool, 
             "person_id", "passed", "valid_until"
         )
     ]
+    # The minimum hours are a standard in force on the day (data with its clause), not a constant.
+    standard = standards_in_force(on=today).get("director.min_post_training_hours")
+    min_hours = Decimal(str(standard.value)) if standard else rules.DIRECTOR_MIN_HOURS
     results = {}
     for facility_id, members in roster.items():
         ids = {m.person_id for m in members}
@@ -62,6 +67,7 @@ def _results_for(facility_ids: list[int], today: date) -> dict[int, tuple[bool, 
             [r for r in records if r.person_id in ids],
             [a for a in assessments if a.person_id in ids],
             today,
+            director_min_hours=min_hours,
         )
     return results
 
