@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from facilities.selectors import facility_get_for
 from suzhou_childcare.accounts.models import Role, User
-from suzhou_childcare.drf import MAX_ID, PageSizePagination
+from suzhou_childcare.drf import MAX_ID, paginated_response
 from suzhou_childcare.errors import ValidationFailed
 
 from .models import InspectionKind, InspectionStatus, OrderStatus, Weight
@@ -80,10 +80,7 @@ class FindingOutputSerializer(serializers.Serializer):
     evidence = EvidenceOutputSerializer(many=True, source="evidence.all")
 
 
-def _page(view: APIView, request, rows, serializer_class) -> Response:
-    paginator = PageSizePagination()
-    page = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+_page = paginated_response
 
 
 # --- inspections ------------------------------------------------------------------------------------------

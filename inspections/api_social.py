@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facilities.selectors import facility_get_for
-from suzhou_childcare.drf import MAX_ID, PageSizePagination
+from suzhou_childcare.drf import MAX_ID, paginated_response
 from suzhou_childcare.errors import ValidationFailed
 
 from .models import IncidentKind, IncidentStatus, ItemResult
@@ -22,11 +22,7 @@ from .selectors import self_inspection as self_selectors
 from .services import incidents as incident_services
 from .services import self_inspection as self_services
 
-
-def _page(view: APIView, request, rows, serializer_class) -> Response:
-    paginator = PageSizePagination()
-    page = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+_page = paginated_response
 
 
 # --- incidents --------------------------------------------------------------------------------------------

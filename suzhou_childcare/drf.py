@@ -120,3 +120,10 @@ class CreatedCursorPagination(CursorPagination):
     @property
     def max_page_size(self) -> int:
         return settings.API_MAX_PAGE_SIZE
+
+
+def paginated_response(view, request, rows, serializer_class):
+    """One page of `rows` (page size capped), serialised: the list endpoints' common answer."""
+    paginator = PageSizePagination()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
