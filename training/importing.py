@@ -216,11 +216,10 @@ def _refresh_compliance_of(session: Session) -> None:
     """The facilities whose staff the session trained see their compliance updated at once."""
     from django.utils import timezone
 
-    from facilities.models import Facility, StaffMember
+    from facilities.models import StaffMember
 
-    from .services.compliance import facility_compliance_refresh
+    from .services.compliance import compliance_refresh_all
 
     people = session.records.values("person")
     facility_ids = StaffMember.objects.filter(person__in=people, employed_to__isnull=True).values("facility")
-    for facility in Facility.objects.filter(pk__in=facility_ids):
-        facility_compliance_refresh(facility=facility, today=timezone.localdate())
+    compliance_refresh_all(today=timezone.localdate(), facility_ids=facility_ids)

@@ -79,10 +79,12 @@ def facility_compliance_refresh(*, facility: Facility, today: date) -> bool:
     return compliant
 
 
-def compliance_refresh_all(*, today: date) -> int:
-    """Every facility, in batches (a constant number of reads per batch); returns how many were judged."""
+def compliance_refresh_all(*, today: date, facility_ids=None) -> int:
+    """Every facility (or those of `facility_ids`), in batches with a constant number of reads per batch;
+    returns how many were judged."""
     done = 0
-    ids = list(Facility.objects.order_by("pk").values_list("pk", flat=True))
+    facilities = Facility.objects.all() if facility_ids is None else Facility.objects.filter(pk__in=facility_ids)
+    ids = list(facilities.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]
         results = _results_for(batch, today)
