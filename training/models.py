@@ -193,6 +193,14 @@ class AwardApplication(models.Model):
 
     class Meta:
         ordering = ["-submitted_on", "-id"]
+        constraints = [
+            # One open or approved application per person and award: nobody is paid twice.
+            models.UniqueConstraint(
+                fields=["rule", "person"],
+                condition=Q(status__in=["submitted", "approved"]),
+                name="award_application_once_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule} {self.person_id}"

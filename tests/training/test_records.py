@@ -270,3 +270,18 @@ def test_district_officer_reads_but_cannot_write_via_api(session, gusu_officer, 
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_an_id_number_does_not_reveal_the_registrys_name(session, training_base, api_client_for):
+    from facilities.services import person_for
+
+    number = valid_id_number()
+    person_for(name="李娜", id_number=number)
+    response = api_client_for(training_base).post(
+        f"/api/v1/training/sessions/{session.pk}/records/",
+        {"name": "随便写", "id_number": number, "hours": "8", "result": "passed", "completed_on": "2026-03-11"},
+        format="json",
+    )
+    assert response.status_code == 400 and "name" in response.json()["fields"]
+    assert "李娜" not in response.content.decode()
+    assert not TrainingRecord.objects.exists()

@@ -90,13 +90,17 @@ def award_apply(
         status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED),
     ).exists():
         raise Conflict(_("This person already has an application for this award."))
-    application = AwardApplication.objects.create(
-        rule=rule,
-        person_id=staff_member.person_id,
-        facility=facility,
-        submitted_by=actor,
-        submitted_on=today,
-    )
+    try:
+        with transaction.atomic():
+            application = AwardApplication.objects.create(
+                rule=rule,
+                person_id=staff_member.person_id,
+                facility=facility,
+                submitted_by=actor,
+                submitted_on=today,
+            )
+    except IntegrityError as exc:  # a concurrent application for the same person and award
+        raise Conflict(_("This person already has an application for this award.")) from exc
     audit_record(actor=actor, action="training.award_apply", target=application, after=audit_snapshot(application))
     return application
 

@@ -178,10 +178,15 @@ def _person(name: str, id_number: str, errors: dict) -> Person | None:
     if errors.get("name") or errors.get("id_number"):
         return None
     try:
-        return person_for(name=name, id_number=id_number)
+        person = person_for(name=name, id_number=id_number)
     except ValidationFailed as exc:
         errors.update(exc.fields)
         return None
+    if person.name != name.strip():
+        # The registry's name is never shown to an institution; a record must name the person it is for.
+        errors["name"] = [_("The name does not match the ID number's registration; check both.")]
+        return None
+    return person
 
 
 @transaction.atomic
