@@ -17,7 +17,7 @@ from suzhou_childcare.permissions import Capability, can
 from suzhou_childcare.workdays.selectors import incomplete_years_among
 
 from . import selectors, services
-from .models import Category, FacilityForm, FilingStatus, MaterialKind, ServiceForm
+from .models import Category, FacilityForm, FilingStatus, MaterialKind, RecognitionKind, ServiceForm
 from .services.records import WRITABLE_FIELDS
 
 
@@ -142,6 +142,12 @@ class FacilityFilterSerializer(serializers.Serializer):
     form = serializers.ChoiceField(choices=FacilityForm.choices, required=False)
     filing_status = serializers.ChoiceField(choices=FilingStatus.choices, required=False)
     q = serializers.CharField(required=False, max_length=100)
+    recognition = serializers.ChoiceField(
+        choices=RecognitionKind.choices, required=False, help_text="Facilities holding this recognition in force."
+    )
+    as_of = serializers.DateField(
+        required=False, help_text="The day on which the recognition must be in force (default: today)."
+    )
 
 
 class FacilityCreateInputSerializer(serializers.Serializer):

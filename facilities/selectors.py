@@ -64,6 +64,12 @@ def facility_list_for(*, user, filters: dict | None = None) -> QuerySet[Facility
     for field in ("category", "form", "filing_status"):
         if filters.get(field):
             qs = qs.filter(**{field: filters[field]})
+    if filters.get("recognition"):
+        from .selectors_recognition import facilities_recognised_q
+
+        qs = qs.filter(
+            facilities_recognised_q(kind=filters["recognition"], on=filters.get("as_of") or timezone.localdate())
+        )
     if filters.get("q"):
         # Substring search: full-text search does not split Chinese.
         term = filters["q"].strip()

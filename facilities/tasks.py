@@ -11,3 +11,14 @@ def import_facilities_task(*, job_id: str, upload_id: str) -> None:
     from .importing import import_job_run
 
     import_job_run(job_id=job_id, upload_id=upload_id)
+
+
+@shared_task(name="facilities.recognitions_daily", base=OutboxTask, ignore_result=True)
+def recognitions_daily() -> dict:
+    """Daily: expire lapsed recognitions (each once, whatever the number of runs), then the 60-day notices."""
+    from django.utils import timezone
+
+    from .services.recognition import recognition_expiry_notices_send, recognitions_expire
+
+    today = timezone.localdate()
+    return {"expired": recognitions_expire(today=today), "notices": recognition_expiry_notices_send(today=today)}

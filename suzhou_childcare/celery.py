@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=6, minute=30),  # compliance refresh and expiry alerts, Asia/Shanghai
         "options": {"expires": 3600},
     },
+    "recognitions-daily": {
+        "task": "facilities.recognitions_daily",
+        "schedule": crontab(hour=1, minute=10),  # expiry and 60-day notices, Asia/Shanghai
+        "options": {"expires": 3600},
+    },
     "rectification-reminders": {
         "task": "inspections.rectification_reminders",
         "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE is Asia/Shanghai

@@ -69,6 +69,10 @@ def _reference_data(request):
         from inspections.reference import load_incident_rules
 
         load_incident_rules(IncidentReportRule)
+        from facilities.models import CriteriaSet, Criterion, DevelopmentTarget, FeeReference
+        from facilities.recognition_seed import load_recognition_reference
+
+        load_recognition_reference(CriteriaSet, Criterion, FeeReference, DevelopmentTarget)
 
 
 @pytest.fixture

@@ -12,6 +12,18 @@ from .filing import (
     facility_verify,
 )
 from .materials import material_upload
+from .recognition import (
+    recognition_apply,
+    recognition_decide,
+    recognition_expiry_notices_send,
+    recognition_reinstate,
+    recognition_revoke,
+    recognition_suspend,
+    recognition_unit_review,
+    recognition_withdraw,
+    recognitions_expire,
+    recognitions_suspend_for_serious_violation,
+)
 from .records import (
     facility_class_remove,
     facility_class_set,
@@ -55,6 +67,16 @@ __all__ = [
     "operator_sign_up",
     "person_ban",
     "person_for",
+    "recognition_apply",
+    "recognition_decide",
+    "recognition_expiry_notices_send",
+    "recognition_reinstate",
+    "recognition_revoke",
+    "recognition_suspend",
+    "recognition_unit_review",
+    "recognition_withdraw",
+    "recognitions_expire",
+    "recognitions_suspend_for_serious_violation",
     "staff_add",
     "standard_rule_new_version",
     "version_write",

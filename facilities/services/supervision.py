@@ -15,6 +15,7 @@ from suzhou_childcare.audit.services import audit_record, audit_snapshot
 from suzhou_childcare.errors import ValidationFailed
 
 from ..models import Facility, Person
+from .recognition import recognitions_suspend_for_serious_violation
 
 BAN_CLAUSE = "人口与计划生育法（2021）第四十一条"
 GRADES = ("A", "B", "C", "D")
@@ -58,6 +59,8 @@ def facility_flag_serious_violation(*, actor, facility: Facility, decided_on: da
         before=before,
         after=audit_snapshot(facility, ["serious_violation_on", "serious_violation_reference"]),
     )
+    # A serious penalty suspends the facility's recognitions at once; the city reviews them afterwards.
+    recognitions_suspend_for_serious_violation(actor=actor, facility=facility, reference=reference)
     return facility
 
 
