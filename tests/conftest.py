@@ -73,6 +73,10 @@ def _reference_data(request):
         from facilities.recognition_seed import load_recognition_reference
 
         load_recognition_reference(CriteriaSet, Criterion, FeeReference, DevelopmentTarget)
+        from subsidies.models import RuleSet
+        from subsidies.reference import load_subsidy_reference
+
+        load_subsidy_reference(RuleSet)
 
 
 @pytest.fixture

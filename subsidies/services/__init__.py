@@ -1,0 +1,1 @@
+"""Every write on subsidies: rule sets, monthly reports, the calculation, payment batches."""
