@@ -28,6 +28,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=10),  # expiry and 60-day notices, Asia/Shanghai
         "options": {"expires": 3600},
     },
+    "subsidies-last-month": {
+        "task": "subsidies.calculate_last_month",
+        "schedule": crontab(hour=2, minute=30),  # recalculates last month (idempotent), Asia/Shanghai
+        "options": {"expires": 3600},
+    },
     "rectification-reminders": {
         "task": "inspections.rectification_reminders",
         "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE is Asia/Shanghai
