@@ -10,5 +10,10 @@ class FacilitiesConfig(AppConfig):
         from suzhou_childcare.audit.registry import register_history
 
         from .selectors import facility_scope_for
+        from .selectors_development import project_scope_for
+        from .selectors_recognition import application_scope_for, recognition_scope_for
 
         register_history("facilities.facility", facility_scope_for)
+        register_history("facilities.buildproject", project_scope_for)
+        register_history("facilities.recognition", recognition_scope_for)
+        register_history("facilities.recognitionapplication", application_scope_for)

@@ -118,7 +118,7 @@ FEE_REFERENCE_2021 = {
     "320583": 3000,
     "320585": 2600,
 }
-FEE_REFERENCE_YEARS = range(2021, 2027)
+FEE_REFERENCE_YEARS = range(2021, 2036)
 
 CITY_TARGETS = [
     # indicator, year, from_year, value, source

@@ -25,6 +25,7 @@ _SETTINGS = _("Reference data")
 _SUPERVISION = _("Supervision")
 _FILING = _("Filing management")
 _TRAINING = _("Training")
+_RECOGNITION = _("Recognitions and development")
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
@@ -65,6 +66,14 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Same person in several facilities"), "training:multi_roster", _STAFF | {Role.INSPECTOR}, _TRAINING),
     NavItem(_("Talent awards"), "training:award_list", _STAFF | {Role.OPERATOR}, _TRAINING),
     NavItem(_("Skills competitions"), "training:competition_list", _STAFF | {Role.OPERATOR}, _TRAINING),
+    NavItem(_("Recognitions"), "recognitions:list", _STAFF | {Role.INSPECTOR, Role.OPERATOR}, _RECOGNITION),
+    NavItem(_("Recognition applications"), "recognitions:applications", _STAFF | {Role.OPERATOR}, _RECOGNITION),
+    NavItem(_("Recognition criteria"), "recognitions:criteria", _STAFF, _RECOGNITION),
+    NavItem(_("Fee references"), "recognitions:fee_references", _STAFF, _RECOGNITION),
+    NavItem(_("Targets and completion"), "recognitions:target_progress", _STAFF | {Role.INSPECTOR}, _RECOGNITION),
+    NavItem(_("Build projects"), "recognitions:project_list", _STAFF | {Role.INSPECTOR}, _RECOGNITION),
+    NavItem(_("Guidance duties"), "recognitions:guidance_list", _STAFF | {Role.OPERATOR}, _RECOGNITION),
+    NavItem(_("Public recognition register"), "recognitions_public:register", _STAFF, _RECOGNITION),
     NavItem(_("Standards"), "facilities:standards", _STAFF, _SETTINGS),
     NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN}), _SETTINGS),
     NavItem(_("Accounts"), "accounts:list", _STAFF, _SETTINGS),

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TargetIndicator(models.TextChoices):
@@ -69,7 +70,7 @@ class ProjectStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     UNDER_CONSTRUCTION = "under_construction", _("Under construction")
     COMPLETED = "completed", _("Completed")
-    OPENED = "opened", _("Opened")
+    OPENED = "opened", pgettext_lazy("build project", "Opened")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -91,7 +92,7 @@ class BuildProject(models.Model):
     planned_opening_on = models.DateField(_("planned opening"), null=True, blank=True)
     started_on = models.DateField(_("construction started on"), null=True, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
-    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    opened_on = models.DateField(pgettext_lazy("build project", "opened on"), null=True, blank=True)
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     facility = models.OneToOneField(
         "facilities.Facility",

@@ -17,9 +17,10 @@ from suzhou_childcare.errors import ApplicationError, NotFound
 from suzhou_childcare.web import form_add_application_error, invalid_form_status
 from suzhou_childcare.workdays.selectors import incomplete_years_among
 
-from .. import forms, selectors, services
+from .. import forms, selectors, selectors_recognition, services
 from ..models import FacilityClass, FilingStatus
 from ..services import lifecycle
+from .public_recognition import last_day
 
 STEPS = [
     ("basic", gettext_lazy("Basic information")),
@@ -92,6 +93,13 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assumed_years": incomplete_years_among(years),
             "reason_form": forms.ReasonForm(),
             "verify_form": forms.VerifyForm(),
+            # Two queries whatever the count: the status shown is the stored one, so no suspensions prefetch.
+            "recognitions": [
+                (recognition, last_day(recognition))
+                for recognition in selectors_recognition.facility_recognitions(facility).prefetch_related(None)
+            ],
+            "open_applications": list(selectors_recognition.facility_open_applications(facility)),
+            "may_apply": selectors_recognition.applicant_may_apply(request.user),
         },
     )
 

@@ -12,6 +12,7 @@ import unicodedata
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -20,6 +21,7 @@ from suzhou_childcare.errors import NotFound
 
 from ..models import Facility, FilingStatus
 from ..selectors_public import filing_public_get
+from ..selectors_recognition import recognitions_in_force_on
 
 PUBLIC_MAX_AGE = 300  # seconds: a recorded change shows within five minutes
 EXAMPLE_NUMBER = "320508-2025-0001"
@@ -86,9 +88,17 @@ def filing_detail(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound:
         context = {"number": number, "example": EXAMPLE_NUMBER, "labels": _labels()}
         return render(request, "facilities/public/not_found.html", context, status=404)
+    # Recognitions in force today, public columns only; each links to its live (never cached) record.
+    recognitions = (
+        recognitions_in_force_on(timezone.localdate())
+        .filter(facility=facility)
+        .only("number", "kind", "valid_from", "valid_to")
+        .order_by("kind", "number")
+    )
     context = {
         "facility": facility,
         "labels": _labels(),
         "status_tone": STATUS_TONE.get(facility.filing_status, "secondary"),
+        "recognitions": list(recognitions),
     }
     return _public(request, render(request, "facilities/public/detail.html", context))

@@ -1,6 +1,7 @@
 """`manage.py load_demo`: the demo data set (idempotent): accounts and streets through the services, then the
 synthetic facility history as a bulk load (`facilities.demo`: no audit entries, see its docstring), then a year
-of synthetic supervision over it, also a bulk load without audit entries (`inspections.demo`).
+of synthetic supervision over it, also a bulk load without audit entries (`inspections.demo`), the training
+demo, and the recognitions, targets, build projects and guidance (`facilities.demo_recognition`, likewise).
 
 It lives in the top layer because later issues grow it with every app's data (facilities reproducing the
 2021-05 city figures, recognitions, inspections, subsidies). Run it as often as you like.
@@ -14,6 +15,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from facilities.demo import load_demo_history
+from facilities.demo_recognition import load_recognition_demo
 from inspections.demo import load_supervision_demo
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.accounts.services import account_create, account_set_id_number
@@ -90,6 +92,21 @@ class Command(BaseCommand):
         # The daily job's work, once now, so compliance pages show today's state straight away.
         checked = compliance_refresh_all(today=timezone.localdate())
         self.stdout.write(f"Training compliance checked for {checked} facilities.")
+        # After supervision and training: model criteria read the quality grades and serious penalties they set.
+        r = load_recognition_demo(today=timezone.localdate())
+        end = r["in_force_end_2021"]
+        self.stdout.write(
+            "Recognitions (synthetic, bulk-loaded without audit entries; "
+            f"{'loaded now' if r['created'] else 'already present'}): "
+            f"{r['recognitions']} recognitions (in force on 2021-12-31: "
+            f"{end['provincial_inclusive']} provincial inclusive, {end['provincial_model']} provincial model, "
+            f"{end['municipal_inclusive']} municipal inclusive, {end['municipal_model']} municipal model), "
+            f"{r['renewals']} renewals, {r['expired']} expired, {r['revoked']} revoked, {r['suspended']} suspended, "
+            f"{r['pending']} applications pending, "
+            f"{r['municipal_model_2021_2025']} municipal model facilities granted 2021–2025, "
+            f"{r['projects']} build projects ({r['projects_2021_opened']} of 2021 opened), "
+            f"{r['targets']} unit targets, {r['guidance']} guidance activities."
+        )
         self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
         for spec in DEMO_ACCOUNTS:
             user = User.objects.get(username=spec["username"])
