@@ -35,7 +35,7 @@ class RecognitionApplyForm(forms.Form):
         label=_("The facility accepts the guidance duties of a model facility (示范带动)"), required=False
     )
     statement = forms.CharField(
-        label=_("Statement"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Applicant's statement"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     renews = RenewsChoiceField(
         label=_("Renews"),
@@ -103,7 +103,7 @@ class DecideForm(forms.Form):
     """The city's decision (a person other than the applicant and the unit reviewer)."""
 
     grant = forms.TypedChoiceField(
-        label=_("Decision"),
+        label=_("Recognition decision"),
         choices=[("", "—"), ("1", _("Grant the recognition")), ("0", _("Reject"))],
         coerce=lambda value: value == "1",
     )

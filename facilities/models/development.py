@@ -71,7 +71,7 @@ class ProjectStatus(models.TextChoices):
     UNDER_CONSTRUCTION = "under_construction", _("Under construction")
     COMPLETED = "completed", _("Completed")
     OPENED = "opened", pgettext_lazy("build project", "Opened")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("build project", "Cancelled")
 
 
 class BuildProject(models.Model):
