@@ -19,9 +19,16 @@ from suzhou_childcare.outbox.tasks import OutboxTask
 )
 def calculate_period_task(*, period: str, district_code: str | None = None, job_id: str | None = None) -> dict:
     """Calculate a month (ISO date of its first day) for every facility, or a unit's; safe to run twice."""
+    from suzhou_childcare.outbox.services import job_fail
+
     from .services.calculation import period_calculate
 
-    return period_calculate(period=date.fromisoformat(period), district_code=district_code or None, job_id=job_id)
+    try:
+        return period_calculate(period=date.fromisoformat(period), district_code=district_code or None, job_id=job_id)
+    except Exception as exc:
+        if job_id:
+            job_fail(job_id=job_id, message=str(exc)[:500])  # the page polling the job shows the failure
+        raise
 
 
 @shared_task(name="subsidies.calculate_last_month", base=OutboxTask, ignore_result=True)

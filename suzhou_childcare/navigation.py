@@ -26,6 +26,7 @@ _SUPERVISION = _("Supervision")
 _FILING = _("Filing management")
 _TRAINING = _("Training")
 _RECOGNITION = _("Recognitions and development")
+_SUBSIDIES = _("Subsidies")
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
@@ -74,6 +75,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Build projects"), "recognitions:project_list", _STAFF | {Role.INSPECTOR}, _RECOGNITION),
     NavItem(_("Guidance duties"), "recognitions:guidance_list", _STAFF | {Role.OPERATOR}, _RECOGNITION),
     NavItem(_("Public recognition register"), "recognitions_public:register", _STAFF, _RECOGNITION),
+    NavItem(_("Subsidy totals"), "subsidies:overview", _STAFF, _SUBSIDIES),
+    NavItem(_("Monthly enrolment reports"), "subsidies:report_list", _STAFF | {Role.OPERATOR}, _SUBSIDIES),
+    NavItem(_("Subsidy statements"), "subsidies:statement_list", _STAFF | {Role.OPERATOR}, _SUBSIDIES),
+    NavItem(_("Payment batches"), "subsidies:batch_list", _STAFF, _SUBSIDIES),
+    NavItem(_("Calculate a month"), "subsidies:calculate", _STAFF, _SUBSIDIES),
+    NavItem(_("Subsidy rules"), "subsidies:rule_list", frozenset({Role.CITY_ADMIN}), _SUBSIDIES),
     NavItem(_("Standards"), "facilities:standards", _STAFF, _SETTINGS),
     NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN}), _SETTINGS),
     NavItem(_("Accounts"), "accounts:list", _STAFF, _SETTINGS),

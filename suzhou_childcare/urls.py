@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("suzhou_childcare.notices.api_urls")),
     path("", include("inspections.api_urls")),
     path("", include("training.api_urls")),
+    path("subsidies/", include("subsidies.api_urls")),
 ]
 
 urlpatterns = [
@@ -41,6 +42,7 @@ urlpatterns = [
     path("public/recognitions/", include("facilities.urls_public_recognition")),
     path("supervision/", include("inspections.urls")),
     path("training/", include("training.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("public/penalties/", include("inspections.urls_public")),
     path("public/complaints/", include("inspections.urls_public_complaints")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),

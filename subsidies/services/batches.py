@@ -115,6 +115,32 @@ def batch_prepare(
     return batch
 
 
+def batch_next_step(*, actor: User, batch: PaymentBatch, approvals: list) -> tuple[int, str, tuple[str, str] | None]:
+    """The next approval step of a prepared batch (index, role) and why `actor` may not take it (code, message),
+    or None when they may. Pages use it to show the form or the reason; `batch_decide` enforces it."""
+    step = len(approvals)
+    chain = batch.approval_chain or []
+    role = chain[step] if step < len(chain) else Role.CITY_ADMIN
+    if actor.pk == batch.prepared_by_id:
+        return step, role, ("maker_checker", _("You prepared this batch: another person approves it (maker–checker)."))
+    if actor.pk in {a.approver_id for a in approvals}:
+        return (
+            step,
+            role,
+            (
+                "maker_checker",
+                _("You approved an earlier step: another person approves this one (maker–checker)."),
+            ),
+        )
+    if actor.role != role:
+        return (
+            step,
+            role,
+            ("wrong_step", _("This step is approved by the role “%(role)s”.") % {"role": Role(role).label}),
+        )
+    return step, role, None
+
+
 @transaction.atomic
 def batch_decide(*, actor: User, batch: PaymentBatch, approve: bool, opinion: str = "") -> PaymentBatch:
     """One approval step. The approver has the step's role, and is neither the preparer nor an earlier approver."""
@@ -126,16 +152,10 @@ def batch_decide(*, actor: User, batch: PaymentBatch, approve: bool, opinion: st
             code="invalid_transition",
         )
     done = list(batch.approvals.order_by("step"))
-    step = len(done)
-    role = batch.approval_chain[step] if step < len(batch.approval_chain) else Role.CITY_ADMIN
-    if actor.pk == batch.prepared_by_id or actor.pk in {a.approver_id for a in done}:
-        raise PermissionDenied(
-            _("The person who prepared a batch, or approved an earlier step, may not approve it."), code="maker_checker"
-        )
-    if actor.role != role:
-        raise PermissionDenied(
-            _("This step is approved by the role “%(role)s”.") % {"role": Role(role).label}, code="wrong_step"
-        )
+    step, role, refusal = batch_next_step(actor=actor, batch=batch, approvals=done)
+    if refusal is not None:
+        code, message = refusal
+        raise PermissionDenied(message, code=code)
     opinion = (opinion or "").strip()
     if not approve and not opinion:
         raise ValidationFailed(fields={"opinion": [_("Give the reasons for the rejection.")]})

@@ -17,7 +17,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from facilities.models import ClassType, Facility, FacilityClass
+from facilities.models import ClassType, Facility, FacilityClass, FacilityForm
 from facilities.selectors import standards_in_force
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.audit.services import audit_record
@@ -167,8 +167,20 @@ def _check_against_filing(facility: Facility, parsed: list[tuple], *, on: date) 
     standards = standards_in_force(on=on)
     fields: dict[str, list[str]] = {}
     clause = ""
+    # A family childcare point files no classes: its children are reported as one mixed group, held to the
+    # family point's own ratio; the total is checked against its slots below.
+    family_point = facility.form == FacilityForm.FAMILY_POINT and not capacity
     for index, class_type, enrolled, _attendance, carers in parsed:
         prefix = f"lines.{index}"
+        if family_point:
+            ratio = standards.get("family.children_per_carer")
+            if ratio and enrolled and carers * int(ratio.value) < enrolled:
+                fields[f"{prefix}.carers"] = [
+                    _("%(carers)d carer(s) for %(enrolled)d infants: the standard allows %(ratio)s infants per carer.")
+                    % {"carers": carers, "enrolled": enrolled, "ratio": ratio.value}
+                ]
+                clause = clause or ratio.clause
+            continue
         if enrolled and class_type not in capacity:
             fields[f"{prefix}.class_type"] = [_("The filing has no class of this type.")]
             clause = clause or "托育机构登记和备案办法（试行）备案信息应与实际一致"

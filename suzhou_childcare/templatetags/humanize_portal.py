@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django import template
 
 register = template.Library()
@@ -24,3 +26,14 @@ def with_class(field, css: str):
     if field.errors:
         attrs["aria-describedby"] = f"{field.id_for_label}-errors"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def money(value) -> str:
+    """An amount in yuan with thousands separators and the fen: 125147940 -> 125,147,940.00; missing -> —."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)

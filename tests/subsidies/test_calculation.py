@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
-from facilities.models import ServiceOffering
 from subsidies.models import AwardGrant, Statement, StatementKind
 from subsidies.services.batches import batch_decide, batch_mark_paid, batch_prepare
 from subsidies.services.calculation import period_calculate
@@ -159,5 +158,28 @@ def test_a_facility_without_a_report_is_not_paid_and_says_why(operator, gusu_off
     period_calculate(period=MAY, district_code="320508")
     statement = Statement.objects.get(facility=facility, period=MAY)
     assert (statement.eligible, statement.reason_code, statement.total) == (False, "no_report", Decimal("0.00"))
-    ServiceOffering.objects.filter(facility=facility).delete()
 
+
+def test_a_family_point_reports_one_group_held_to_its_own_ratio(operator, gusu_officer):
+    from subsidies.services.reports import report_submit
+    from suzhou_childcare.errors import RuleViolation
+
+    from ..facilities.factories import complete_draft
+
+    point = complete_draft(operator, name="苏州小家托育点", form="family_point", slots=5, opened_on=date(2025, 9, 1))
+    point.classes.all().delete()
+    with pytest.raises(RuleViolation) as refused:
+        report_submit(
+            actor=operator,
+            facility=point,
+            period=MAY,
+            lines=[{"class_type": "mixed", "enrolled": 5, "attendance_days": 90, "carers": 0}],
+        )
+    assert "lines.0.carers" in refused.value.fields
+    report = report_submit(
+        actor=operator,
+        facility=point,
+        period=MAY,
+        lines=[{"class_type": "mixed", "enrolled": 5, "attendance_days": 90, "carers": 2}],
+    )
+    assert report.lines.get().enrolled == 5

@@ -8,6 +8,7 @@ It lives in the top layer because later issues grow it with every app's data (fa
 """
 
 import os
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -17,6 +18,7 @@ from stdnum.cn import ric
 from facilities.demo import load_demo_history
 from facilities.demo_recognition import load_recognition_demo
 from inspections.demo import load_supervision_demo
+from subsidies.demo import load_subsidies_demo
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.accounts.services import account_create, account_set_id_number
 from suzhou_childcare.regions.models import District, Street, StreetKind
@@ -106,6 +108,15 @@ class Command(BaseCommand):
             f"{r['municipal_model_2021_2025']} municipal model facilities granted 2021–2025, "
             f"{r['projects']} build projects ({r['projects_2021_opened']} of 2021 opened), "
             f"{r['targets']} unit targets, {r['guidance']} guidance activities."
+        )
+        # After recognitions: the subsidy rates read the recognitions in force each month.
+        sub = load_subsidies_demo(today=timezone.localdate())
+        self.stdout.write(
+            "Subsidies (synthetic reports bulk-loaded; statements and batches through the services): "
+            f"{'loaded now' if sub['created'] else 'already present'}: {sub['reports']} monthly reports over "
+            f"{sub['months']} months ({sub['late']} late, {sub['corrections']} corrected), {sub['statements']} "
+            f"statements ({sub['eligible']} eligible, {sub['adjustments']} adjustments), {sub['batches']} batches "
+            f"({sub['paid']} paid, {sub['awaiting']} awaiting approval), ¥{Decimal(sub['total_paid']):,.2f} paid."
         )
         self.stdout.write(f"Demo accounts (password for all, DEMO_PASSWORD in .env): {password}")
         for spec in DEMO_ACCOUNTS:
