@@ -132,6 +132,21 @@ def _check(application: RecognitionApplication, facility: Facility, on: date):
     return criteria_set, facts, results
 
 
+def _checked(application: RecognitionApplication, facility: Facility, on: date) -> CriteriaSet:
+    """Run the criteria in force on `on`, refuse on a failure, and keep the facts and results the step saw."""
+    criteria_set, facts, results = _check(application, facility, on)
+    _refuse_failures(results)
+    application.criteria_set = criteria_set
+    application.facts = facts.as_json()
+    application.evaluation = [result.as_json() for result in results]
+    return criteria_set
+
+
+def _concerned(facility: Facility) -> list[User]:
+    """Who hears about a recognition's changes: the facility's operators and its unit's officers."""
+    return [*_operators(facility), *_unit_officers(facility)]
+
+
 def _locked_application(application: RecognitionApplication) -> RecognitionApplication:
     return (
         RecognitionApplication.objects.select_for_update()
@@ -227,11 +242,7 @@ def recognition_apply(
         submitted_by=actor,
         submitted_on=today,
     )
-    criteria_set, facts, results = _check(application, facility, today)
-    _refuse_failures(results)
-    application.criteria_set = criteria_set
-    application.facts = facts.as_json()
-    application.evaluation = [result.as_json() for result in results]
+    criteria_set = _checked(application, facility, today)
     application.unit_deadline = add_working_days(today, criteria_set.unit_review_working_days).date
     try:
         with transaction.atomic():
@@ -281,11 +292,7 @@ def recognition_unit_review(
     application.unit_reviewed_on = today
     application.unit_opinion = opinion
     if approve:
-        criteria_set, facts, results = _check(application, facility, today)
-        _refuse_failures(results)
-        application.criteria_set = criteria_set
-        application.facts = facts.as_json()
-        application.evaluation = [result.as_json() for result in results]
+        criteria_set = _checked(application, facility, today)
         application.status = ApplicationStatus.FORWARDED
         application.city_deadline = add_working_days(today, criteria_set.city_decision_working_days).date
     else:
@@ -376,11 +383,7 @@ def recognition_decide(
     application.decision_reference = decision_reference
     recognition = None
     if grant:
-        criteria_set, facts, results = _check(application, facility, today)
-        _refuse_failures(results)
-        application.criteria_set = criteria_set
-        application.facts = facts.as_json()
-        application.evaluation = [result.as_json() for result in results]
+        criteria_set = _checked(application, facility, today)
         application.status = ApplicationStatus.GRANTED
         recognition = _grant(application, criteria_set, actor=actor, today=today)
     else:
@@ -398,7 +401,7 @@ def recognition_decide(
     if recognition is not None:
         values.update(number=recognition.number, until=recognition.valid_to.isoformat())
         _tell(
-            [*_operators(facility), *_unit_officers(facility)],
+            _concerned(facility),
             kind="recognition.granted",
             title=gettext_noop("Recognition granted: %(name)s (%(kind)s), certificate %(number)s"),
             body=gettext_noop("Valid until %(until)s (exclusive). The certificate can be printed from its page."),
@@ -407,7 +410,7 @@ def recognition_decide(
         )
     else:
         _tell(
-            [*_operators(facility), *_unit_officers(facility)],
+            _concerned(facility),
             kind="recognition.application_rejected",
             title=gettext_noop("Recognition application rejected: %(name)s (%(kind)s)"),
             body=gettext_noop("Reasons: %(reasons)s"),
@@ -519,7 +522,7 @@ def _suspend(recognition: Recognition, *, actor: User | None, reason: str, penal
         reason=reason,
     )
     _tell(
-        [*_operators(recognition.facility), *_unit_officers(recognition.facility)],
+        _concerned(recognition.facility),
         kind="recognition.suspended",
         title=gettext_noop("Recognition suspended: %(name)s (%(kind)s)"),
         body=gettext_noop("Reason: %(reasons)s"),
@@ -646,7 +649,7 @@ def recognition_revoke(*, actor: User, recognition: Recognition, reason: str, to
         reason=reason,
     )
     _tell(
-        [*_operators(recognition.facility), *_unit_officers(recognition.facility)],
+        _concerned(recognition.facility),
         kind="recognition.revoked",
         title=gettext_noop("Recognition revoked: %(name)s (%(kind)s)"),
         body=gettext_noop("Reason: %(reasons)s"),
@@ -688,7 +691,7 @@ def recognitions_expire(*, today: date | None = None) -> int:
                 after=audit_snapshot(recognition, RECOGNITION_FIELDS),
             )
             _tell(
-                [*_operators(recognition.facility), *_unit_officers(recognition.facility)],
+                _concerned(recognition.facility),
                 kind="recognition.expired",
                 title=gettext_noop("Recognition expired: %(name)s (%(kind)s), certificate %(number)s"),
                 values={"name": recognition.facility.name, "kind": recognition.kind, "number": recognition.number},
@@ -722,7 +725,7 @@ def recognition_expiry_notices_send(*, today: date | None = None) -> int:
             if not claimed:
                 continue
             _tell(
-                [*_operators(recognition.facility), *_unit_officers(recognition.facility)],
+                _concerned(recognition.facility),
                 kind="recognition.expiring",
                 title=gettext_noop("Recognition expiring on %(until)s: %(name)s (%(kind)s)"),
                 body=gettext_noop("Apply for its renewal before it expires."),

@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.audit.services import audit_record, audit_snapshot
 from suzhou_childcare.errors import Conflict, PermissionDenied, ValidationFailed
 from suzhou_childcare.regions.models import District
+from suzhou_childcare.versioning import version_activate
 
 from .. import selectors_recognition as selectors
 from ..models import CriteriaSet, CriteriaSetStatus, Criterion, FeeReference, RecognitionKind
@@ -228,30 +228,9 @@ def criteria_set_activate(*, actor: User, criteria_set: CriteriaSet, today: date
             % {"date": criteria_set.effective_from.isoformat()},
             code="criteria_overlap",
         )
-    for previous in others.filter(Q(effective_to__isnull=True) | Q(effective_to__gt=criteria_set.effective_from)):
-        before = audit_snapshot(previous, SET_FIELDS)
-        previous.effective_to = criteria_set.effective_from
-        previous.save(update_fields=["effective_to"])
-        audit_record(
-            actor=actor,
-            action="criteria_set.end",
-            target=previous,
-            before=before,
-            after=audit_snapshot(previous, SET_FIELDS),
-        )
-    before = audit_snapshot(criteria_set, SET_FIELDS)
-    criteria_set.status = CriteriaSetStatus.ACTIVE
-    criteria_set.activated_by = actor
-    criteria_set.activated_at = timezone.now()
-    criteria_set.save(update_fields=["status", "activated_by", "activated_at"])
-    audit_record(
-        actor=actor,
-        action="criteria_set.activate",
-        target=criteria_set,
-        before=before,
-        after=audit_snapshot(criteria_set, SET_FIELDS),
+    return version_activate(
+        actor=actor, version=criteria_set, same_scope=others, fields=SET_FIELDS, action="criteria_set"
     )
-    return criteria_set
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +17,7 @@ from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.audit.services import audit_record, audit_snapshot
 from suzhou_childcare.errors import Conflict, PermissionDenied, ValidationFailed
 from suzhou_childcare.regions.models import District
+from suzhou_childcare.versioning import version_activate
 
 from .. import selectors
 from ..facts import month_facts
@@ -161,30 +161,7 @@ def rule_set_activate(*, actor: User, rule_set: RuleSet, today: date | None = No
     )
     if same_scope.filter(effective_from__gte=rule_set.effective_from).exists():
         raise Conflict(_("A version already starts on or after this month."), code="rules_overlap")
-    for previous in same_scope.filter(Q(effective_to__isnull=True) | Q(effective_to__gt=rule_set.effective_from)):
-        before = audit_snapshot(previous, FIELDS)
-        previous.effective_to = rule_set.effective_from
-        previous.save(update_fields=["effective_to"])
-        audit_record(
-            actor=actor,
-            action="subsidy_rules.end",
-            target=previous,
-            before=before,
-            after=audit_snapshot(previous, FIELDS),
-        )
-    before = audit_snapshot(rule_set, FIELDS)
-    rule_set.status = RuleSetStatus.ACTIVE
-    rule_set.activated_by = actor
-    rule_set.activated_at = timezone.now()
-    rule_set.save(update_fields=["status", "activated_by", "activated_at"])
-    audit_record(
-        actor=actor,
-        action="subsidy_rules.activate",
-        target=rule_set,
-        before=before,
-        after=audit_snapshot(rule_set, FIELDS),
-    )
-    return rule_set
+    return version_activate(actor=actor, version=rule_set, same_scope=same_scope, fields=FIELDS, action="subsidy_rules")
 
 
 def simulate(*, actor: User, draft: RuleSet, period: date) -> dict:
