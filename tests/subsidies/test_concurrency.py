@@ -54,3 +54,26 @@ def test_the_task_on_a_real_worker_run_twice_calculates_once(celery_worker, oper
     assert Statement.objects.get(facility=facility, period=MAY).total == Decimal("18600.00")
     job.refresh_from_db()
     assert job.status == "succeeded"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_prepared_at_once_take_each_statement_once(postgres_only, operator, gusu_officer, make_user):
+    from subsidies.models import PaymentBatch
+    from subsidies.services.batches import batch_prepare
+    from suzhou_childcare.errors import Conflict
+
+    second = make_user("district_officer", district_code="320508", username="gusu_officer_2")
+    example_rule_set()
+    facility = example_facility(operator, gusu_officer)
+    may_report(operator, facility)
+    period_calculate(period=MAY, district_code="320508")
+    outcomes = race(
+        lambda: batch_prepare(actor=gusu_officer, district_code="320508", period_start=MAY, period_end=MAY),
+        lambda: batch_prepare(actor=second, district_code="320508", period_start=MAY, period_end=MAY),
+    )
+    assert sum(isinstance(o, PaymentBatch) for o in outcomes) == 1
+    assert sum(isinstance(o, Conflict) for o in outcomes) == 1
+    (batch,) = PaymentBatch.objects.all()
+    assert batch.total == Decimal("18600.00")
+    assert Statement.objects.filter(batch=batch).count() == 1
