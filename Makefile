@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test e2e install install-dev assets lint format messages check-messages check-deploy clean
+.PHONY: run test e2e bench install install-dev assets lint format messages check-messages check-deploy clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: install-dev
 # The filing journey in headless Chromium (needs Debian's chromium and fonts-noto-cjk); screenshots in e2e/.
 e2e: install assets
 	scripts/e2e.sh
+
+# Ratios against raw SQL in the same run (bench/README.md); PostgreSQL at BENCH_DATABASE_URL.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+bench: install-dev
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/facility_list.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/subsidy_month.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from facilities.rules.recognition import (
     CriterionRow,
@@ -43,7 +44,9 @@ def facts(**overrides) -> RecognitionFacts:
 
 
 def one(check_code: str, subject: RecognitionFacts, **params):
-    (result,) = evaluate([CriterionRow(check_code, params, clause="条款", source="来源")], subject)
+    # The evidence is read in English here so that assertions on its words do not depend on the active language.
+    with translation.override("en"):
+        (result,) = evaluate([CriterionRow(check_code, params, clause="条款", source="来源")], subject)
     return result
 
 
