@@ -33,6 +33,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=30),  # recalculates last month (idempotent), Asia/Shanghai
         "options": {"expires": 3600},
     },
+    "indicators-nightly": {
+        "task": "reports.nightly",
+        "schedule": crontab(hour=3, minute=0),  # current month provisional, last month finalised, Asia/Shanghai
+        "options": {"expires": 3600},
+    },
     "rectification-reminders": {
         "task": "inspections.rectification_reminders",
         "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE is Asia/Shanghai
