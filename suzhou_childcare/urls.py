@@ -41,6 +41,7 @@ urlpatterns = [
     path("verify/", include("facilities.urls_public")),
     path("recognitions/", include("facilities.urls_recognition")),
     path("public/recognitions/", include("facilities.urls_public_recognition")),
+    path("public/facilities/", include("reports.urls_public")),
     path("supervision/", include("inspections.urls")),
     path("training/", include("training.urls")),
     path("subsidies/", include("subsidies.urls")),
