@@ -126,7 +126,11 @@ def parse_terms(raw: Mapping) -> Terms:
     if basis not in BASES:
         problems["basis"] = "enrolled or recognised_slots"
     base_rates = []
-    for index, entry in enumerate(raw.get("base_rates") or []):
+    raw_rates = raw.get("base_rates") or []
+    if not isinstance(raw_rates, list):
+        problems["base_rates"] = "a list of objects with recognition and amount"
+        raw_rates = []
+    for index, entry in enumerate(raw_rates):
         if not isinstance(entry, Mapping):
             problems[f"base_rates[{index}]"] = "an object with recognition and amount"
             continue
@@ -155,14 +159,24 @@ def parse_terms(raw: Mapping) -> Terms:
         return tuple(out)
 
     deductions = raw.get("deductions") or {}
+    if not isinstance(deductions, Mapping):
+        problems["deductions"] = "an object of shares"
+        deductions = {}
     caps = raw.get("caps") or {}
+    if not isinstance(caps, Mapping):
+        problems["caps"] = "an object of amounts"
+        caps = {}
     deadline = raw.get("report_deadline_working_days", 5)
     if isinstance(deadline, bool) or not isinstance(deadline, int) or not 1 <= deadline <= 60:
         problems["report_deadline_working_days"] = "a whole number of working days from 1 to 60"
         deadline = 5
     awards = []
     seen = set()
-    for index, entry in enumerate(raw.get("awards") or []):
+    raw_awards = raw.get("awards") or []
+    if not isinstance(raw_awards, list):
+        problems["awards"] = "a list of awards"
+        raw_awards = []
+    for index, entry in enumerate(raw_awards):
         path = f"awards[{index}]"
         if not isinstance(entry, Mapping) or entry.get("code") not in AWARD_CODES:
             problems[path] = "an award with a code among: " + ", ".join(AWARD_CODES)
@@ -371,8 +385,10 @@ def calculate(terms: Terms, facts: MonthFacts, *, rule_ref: str) -> Result:
                 amount=-round_fen(subtotal * terms.serious_violation_share),
             )
         )
+    deducted_share = terms.serious_violation_share if facts.serious_violation_open else Decimal(0)
     if facts.penalties_decided and terms.per_penalty_share:
-        share = min(Decimal(1), terms.per_penalty_share * facts.penalties_decided)
+        # Deductions together never take more than the subtotal: a month is never negative.
+        share = min(Decimal(1) - deducted_share, terms.per_penalty_share * facts.penalties_decided)
         lines.append(
             Line(
                 code="deduction.penalties",

@@ -282,6 +282,10 @@ CHECKS: dict[str, Check] = {
 }
 
 
+# Beyond these a date computed from the parameter leaves the calendar (a window of 5,000 years).
+INT_LIMITS = {"years": 100, "months": 1200, "slots": 100_000}
+
+
 def params_problems(check_code: str, params: Mapping) -> list[str]:
     """What is wrong with a criterion the city admin enters (unknown check, missing or bad parameters)."""
     check = CHECKS.get(check_code)
@@ -297,8 +301,11 @@ def params_problems(check_code: str, params: Mapping) -> list[str]:
             continue
         value = params[name]
         if kind is int:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10_000:
-                problems.append(_("“%(name)s” must be a whole number from 0 to 10,000.") % {"name": name})
+            high = INT_LIMITS.get(name, 10_000)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > high:
+                problems.append(
+                    _("“%(name)s” must be a whole number from 0 to %(high)s.") % {"name": name, "high": f"{high:,}"}
+                )
         elif kind is Decimal:
             try:
                 number = Decimal(str(value))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -502,8 +503,26 @@ def _locked_recognition(recognition: Recognition) -> Recognition:
     return Recognition.objects.select_for_update().select_related("facility").get(pk=recognition.pk)
 
 
-def _suspend(recognition: Recognition, *, actor: User | None, reason: str, penalty_reference: str, on: date) -> None:
+def _predecessor_in_force(recognition: Recognition, today: date) -> Recognition | None:
+    """The recognition a renewal replaces, while its own period still runs (a renewal starts where it ends): what
+    happens to the renewal (suspension, reinstatement, revocation) happens to it too, or the old certificate
+    would stay in force."""
+    if not recognition.renewed_from_id:
+        return None
+    return (
+        Recognition.objects.select_for_update()
+        .select_related("facility")
+        .filter(pk=recognition.renewed_from_id, status=RecognitionStatus.RENEWED, valid_to__gt=today)
+        .first()
+    )
+
+
+def _suspend(
+    recognition: Recognition, *, actor: User | None, reason: str, penalty_reference: str, on: date, notify: bool = True
+) -> None:
     before = audit_snapshot(recognition, RECOGNITION_FIELDS)
+    if RecognitionSuspension.objects.filter(recognition=recognition, lifted_on__isnull=True).exists():
+        return
     RecognitionSuspension.objects.create(
         recognition=recognition,
         suspended_on=on,
@@ -511,8 +530,9 @@ def _suspend(recognition: Recognition, *, actor: User | None, reason: str, penal
         penalty_reference=penalty_reference[:100],
         suspended_by=actor,
     )
-    recognition.status = RecognitionStatus.SUSPENDED
-    recognition.save(update_fields=["status", "updated_at"])
+    if recognition.status == RecognitionStatus.ACTIVE:
+        recognition.status = RecognitionStatus.SUSPENDED  # a renewed one keeps its status; the suspension row rules
+        recognition.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
         action="recognition.suspend",
@@ -521,6 +541,8 @@ def _suspend(recognition: Recognition, *, actor: User | None, reason: str, penal
         after=audit_snapshot(recognition, RECOGNITION_FIELDS),
         reason=reason,
     )
+    if not notify:
+        return
     _tell(
         _concerned(recognition.facility),
         kind="recognition.suspended",
@@ -549,6 +571,9 @@ def recognition_suspend(
             code="invalid_transition",
         )
     _suspend(recognition, actor=actor, reason=reason.strip(), penalty_reference="", on=today)
+    predecessor = _predecessor_in_force(recognition, today)
+    if predecessor is not None:
+        _suspend(predecessor, actor=actor, reason=reason.strip(), penalty_reference="", on=today, notify=False)
     return recognition
 
 
@@ -561,14 +586,24 @@ def recognitions_suspend_for_serious_violation(
     for recognition in (
         Recognition.objects.select_for_update()
         .select_related("facility")
-        .filter(facility=facility, status=RecognitionStatus.ACTIVE)
+        .filter(
+            Q(status=RecognitionStatus.ACTIVE) | Q(status=RecognitionStatus.RENEWED, valid_to__gt=today),
+            facility=facility,
+        )
         .order_by("id")
     ):
         with translation.override("zh-hans"):  # stored text: in the portal's language
             reason = _("Serious violation decided (%(reference)s): suspended until the city reviews it.") % {
                 "reference": reference or "—"
             }
-        _suspend(recognition, actor=actor, reason=reason, penalty_reference=reference, on=today)
+        _suspend(
+            recognition,
+            actor=actor,
+            reason=reason,
+            penalty_reference=reference,
+            on=today,
+            notify=recognition.status != RecognitionStatus.RENEWED,
+        )
         suspended += 1
     return suspended
 
@@ -601,9 +636,10 @@ def recognition_reinstate(
     )
     _refuse_failures(results)
     before = audit_snapshot(recognition, RECOGNITION_FIELDS)
-    RecognitionSuspension.objects.filter(recognition=recognition, lifted_on__isnull=True).update(
-        lifted_on=today, lift_reason=reason.strip(), lifted_by=actor
-    )
+    predecessor = _predecessor_in_force(recognition, today)
+    RecognitionSuspension.objects.filter(
+        Q(recognition=recognition) | Q(recognition=predecessor), lifted_on__isnull=True
+    ).update(lifted_on=today, lift_reason=reason.strip(), lifted_by=actor)
     recognition.status = RecognitionStatus.ACTIVE if recognition.valid_to > today else RecognitionStatus.EXPIRED
     recognition.save(update_fields=["status", "updated_at"])
     audit_record(
@@ -633,13 +669,26 @@ def recognition_revoke(*, actor: User, recognition: Recognition, reason: str, to
             code="invalid_transition",
         )
     before = audit_snapshot(recognition, RECOGNITION_FIELDS)
-    RecognitionSuspension.objects.filter(recognition=recognition, lifted_on__isnull=True).update(
-        lifted_on=today, lift_reason=_("Revoked"), lifted_by=actor
-    )
-    recognition.status = RecognitionStatus.REVOKED
-    recognition.revoked_on = today
-    recognition.revocation_reason = reason.strip()
-    recognition.save(update_fields=["status", "revoked_on", "revocation_reason", "updated_at"])
+    predecessor = _predecessor_in_force(recognition, today)
+    for revoked in filter(None, (recognition, predecessor)):
+        RecognitionSuspension.objects.filter(recognition=revoked, lifted_on__isnull=True).update(
+            lifted_on=today, lift_reason=_("Revoked"), lifted_by=actor
+        )
+        if revoked is predecessor:
+            was = audit_snapshot(revoked, RECOGNITION_FIELDS)
+        revoked.status = RecognitionStatus.REVOKED
+        revoked.revoked_on = today
+        revoked.revocation_reason = reason.strip()
+        revoked.save(update_fields=["status", "revoked_on", "revocation_reason", "updated_at"])
+        if revoked is predecessor:
+            audit_record(
+                actor=actor,
+                action="recognition.revoke",
+                target=revoked,
+                before=was,
+                after=audit_snapshot(revoked, RECOGNITION_FIELDS),
+                reason=reason,
+            )
     audit_record(
         actor=actor,
         action="recognition.revoke",

@@ -13,7 +13,7 @@ import secrets
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from suzhou_childcare.errors import Conflict, NotFound, PermissionDenied, Valida
 from suzhou_childcare.regions.models import District
 
 from .. import selectors
-from ..models import BatchApproval, BatchStatus, PaymentBatch, PaymentPeriod, Statement, StatementKind
+from ..models import BatchApproval, BatchStatus, PaymentBatch, PaymentPeriod, Statement
 
 SAMPLE_SHARE = 0.05  # a twentieth of the statements, at least one, for the second review
 BATCH_FIELDS = ["status", "total", "statement_count", "sample_seed", "sample", "paid_at", "rejection_reason"]
@@ -92,11 +92,11 @@ def batch_prepare(
             )
     except IntegrityError as exc:
         raise Conflict(_("A batch for this unit and period already exists."), code="duplicate") from exc
-    # Claim, in one statement, every unpaid statement of the unit and period with a non-zero amount, and the
-    # adjustments of earlier months (corrections are paid in a later batch, never by editing a paid one).
+    # Claim, in one statement, every unpaid statement of the unit up to the period's end with a non-zero amount:
+    # the period's own, adjustments of earlier months (corrections are paid later, never by editing a paid one),
+    # and statements of earlier months that arrived after their batch (a late report).
     claimed = (
         Statement.objects.filter(facility__district_id=district_code, batch__isnull=True, period__lte=period_end)
-        .filter(Q(period__gte=period_start) | Q(kind=StatementKind.ADJUSTMENT))
         .exclude(total=0)
         .update(batch=batch)
     )

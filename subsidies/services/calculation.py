@@ -296,12 +296,19 @@ def calculate_chunk(
             .order_by("pk")
             .values_list("pk", "district_id")
         )
+        # Locked too: a batch being prepared at this moment either took them before (we then adjust) or waits.
         existing = {
             s.facility_id: s
-            for s in Statement.objects.filter(
+            for s in Statement.objects.select_for_update().filter(
                 among("facility_id", [pk for pk, _d in locked]), period=period, kind=StatementKind.REGULAR
             )
         }
+        # Every statement of the month (regular and adjustments): their awards belong to this month's figure.
+        own: dict[int, list[int]] = defaultdict(list)
+        for facility_id, statement_id in Statement.objects.filter(
+            among("facility_id", [pk for pk, _d in locked]), period=period
+        ).values_list("facility_id", "pk"):
+            own[facility_id].append(statement_id)
         batched = [s.pk for s in existing.values() if s.batch_id]
         adjusted = (
             dict(
@@ -328,7 +335,7 @@ def calculate_chunk(
                     ids,
                     period=period,
                     baseline_day=baseline_day,
-                    exclude_statements=[existing[pk].pk for pk in ids if pk in existing],
+                    exclude_statements=[statement for pk in ids for statement in own.get(pk, ())],
                 )
             )
         reasons: dict[str, str] = {}
@@ -372,11 +379,17 @@ def calculate_chunk(
                     setattr(current, field, value)
                 replaced.append((current, result))
             else:
-                counts["adjustments"] += _adjust(current, result, values, already=adjusted.get(current.pk))
+                made = _adjust(current, result, values, already=adjusted.get(current.pk))
+                counts["adjustments" if made else "unchanged"] += 1
         if replaced:
             ids = [s.pk for s, _r in replaced]
-            StatementLine.objects.filter(statement_id__in=ids).delete()
-            AwardGrant.objects.filter(statement_id__in=ids).delete()
+            # A statement released by a rejected batch is whole again: its waiting adjustments go.
+            waiting = list(
+                Statement.objects.filter(adjusts_id__in=ids, batch__isnull=True).values_list("pk", flat=True)
+            )
+            StatementLine.objects.filter(statement_id__in=ids + waiting).delete()
+            AwardGrant.objects.filter(statement_id__in=ids + waiting).delete()
+            Statement.objects.filter(pk__in=waiting).delete()
             Statement.objects.bulk_update(
                 [s for s, _r in replaced],
                 ["rule_set", "eligible", "reason_code", "reason", "total", "inputs", "fingerprint", "calculated_at"],
@@ -392,7 +405,9 @@ def calculate_chunk(
 
 def _adjust(statement: Statement, result: Result, values: dict, *, already) -> int:
     """A batched statement stays as paid; the difference goes into one pending adjustment (replaced on reruns)."""
-    Statement.objects.filter(adjusts=statement, batch__isnull=True).delete()
+    waiting = Statement.objects.filter(adjusts=statement, batch__isnull=True)
+    AwardGrant.objects.filter(statement__in=waiting).delete()
+    waiting.delete()
     paid = statement.total + (already or Decimal("0.00"))
     difference = result.total - paid
     if difference == 0:

@@ -171,3 +171,10 @@ def test_months_before_clamps_to_month_end():
     assert months_before(date(2021, 3, 31), 1) == date(2021, 2, 28)
     assert months_before(date(2024, 2, 29), 12) == date(2023, 2, 28)
     assert months_before(date(2021, 1, 15), -12) == date(2022, 1, 15)
+
+
+@pytest.mark.parametrize(
+    ("check_code", "params"), [("min_operating_years", {"years": 5000}), ("no_serious_violation", {"months": 99999})]
+)
+def test_windows_beyond_the_calendar_are_refused(check_code, params):
+    assert params_problems(check_code, params)

@@ -159,3 +159,23 @@ def test_renewal_starts_where_the_old_one_ends(operator, gusu_officer, city_admi
     # The old one stays in force until its end; then the new one.
     assert recognitions_in_force_on(old.valid_to - timedelta(days=1)).filter(facility=facility).get() == old
     assert recognitions_in_force_on(old.valid_to).filter(facility=facility).get() == new
+
+
+def test_a_serious_penalty_also_suspends_the_certificate_a_renewal_replaces(operator, gusu_officer, city_admin):
+    facility = filed_facility(operator, gusu_officer)
+    old = granted(operator, gusu_officer, city_admin, facility)
+    application = apply_inclusive(operator, facility, renews=old)
+    application = services.recognition_unit_review(actor=gusu_officer, application=application, approve=True)
+    new = services.recognition_decide(actor=city_admin, application=application, grant=True).recognition
+    today = timezone.localdate()
+    assert recognitions_in_force_on(today).filter(pk=old.pk).exists()  # the old period still runs
+    services.facility_flag_serious_violation(
+        actor=city_admin, facility=facility, decided_on=today, reference="姑卫罚〔2026〕5号"
+    )
+    assert not recognitions_in_force_on(today).filter(facility=facility).exists()
+    new.refresh_from_db()
+    assert new.status == RecognitionStatus.SUSPENDED
+    services.recognition_revoke(actor=city_admin, recognition=new, reason="严重违法")
+    old.refresh_from_db()
+    assert old.revoked_on == today
+    assert not recognitions_in_force_on(new.valid_from).filter(facility=facility).exists()

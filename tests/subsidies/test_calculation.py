@@ -13,7 +13,7 @@ from subsidies.models import AwardGrant, Statement, StatementKind
 from subsidies.services.batches import batch_decide, batch_mark_paid, batch_prepare
 from subsidies.services.calculation import period_calculate
 
-from .helpers import MAY, example_facility, example_rule_set, may_report, serious_penalty_in_may
+from .helpers import EXAMPLE_TERMS, MAY, example_facility, example_rule_set, may_report, serious_penalty_in_may
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,77 @@ def test_a_family_point_reports_one_group_held_to_its_own_ratio(operator, gusu_o
         lines=[{"class_type": "mixed", "enrolled": 5, "attendance_days": 90, "carers": 2}],
     )
     assert report.lines.get().enrolled == 5
+
+
+def _pay(batch, officer, second, city_admin):
+    batch = batch_decide(actor=second, batch=batch, approve=True)
+    batch = batch_decide(actor=city_admin, batch=batch, approve=True)
+    return batch_mark_paid(actor=officer, batch=batch)
+
+
+def test_a_rejected_batch_then_a_correction_pays_the_corrected_month_once(operator, gusu_officer, make_user):
+    example_rule_set()
+    second = make_user("district_officer", district_code="320508", username="gusu_officer_2")
+    facility = example_facility(operator, gusu_officer)
+    may_report(operator, facility)
+    period_calculate(period=MAY, district_code="320508")
+    first = batch_prepare(actor=gusu_officer, district_code="320508", period_start=MAY, period_end=MAY)
+    may_report(operator, facility, infants=3, reason="乳儿班人数填错")
+    period_calculate(period=MAY, district_code="320508")  # the batched statement is kept: an adjustment waits
+    assert Statement.objects.filter(kind=StatementKind.ADJUSTMENT, batch__isnull=True).count() == 1
+    batch_decide(actor=second, batch=first, approve=False, opinion="数据有误")
+    period_calculate(period=MAY, district_code="320508")
+    assert not Statement.objects.filter(kind=StatementKind.ADJUSTMENT).exists()
+    again = batch_prepare(actor=gusu_officer, district_code="320508", period_start=MAY, period_end=MAY)
+    assert again.total == Decimal(33 * 500 + 3 * 100)
+
+
+def test_a_late_report_for_a_paid_month_is_paid_in_the_next_batch(operator, gusu_officer, city_admin, make_user):
+    example_rule_set()
+    second = make_user("district_officer", district_code="320508", username="gusu_officer_2")
+    first = example_facility(operator, gusu_officer)
+    late = example_facility(operator, gusu_officer, name="苏州迟报托育中心")
+    may_report(operator, first)
+    period_calculate(period=MAY, district_code="320508")
+    _pay(
+        batch_prepare(actor=gusu_officer, district_code="320508", period_start=MAY, period_end=MAY),
+        gusu_officer,
+        second,
+        city_admin,
+    )
+    may_report(operator, late)
+    period_calculate(period=MAY, district_code="320508")
+    june = date(2026, 6, 1)
+    later = batch_prepare(actor=gusu_officer, district_code="320508", period_start=june, period_end=june)
+    assert Statement.objects.get(facility=late, period=MAY).batch_id == later.pk
+    assert later.total == Decimal("18600.00")
+
+
+def test_an_award_paid_through_an_adjustment_is_not_taken_back(operator, gusu_officer, city_admin, make_user):
+    terms = {**EXAMPLE_TERMS, "awards": [{"code": "large_enrolment", "amount": "50000.00", "min_enrolled": 40}]}
+    example_rule_set(terms=terms)
+    second = make_user("district_officer", district_code="320508", username="gusu_officer_2")
+    facility = example_facility(operator, gusu_officer)
+    may_report(operator, facility)  # 36 infants: no award yet
+    period_calculate(period=MAY, district_code="320508")
+    _pay(
+        batch_prepare(actor=gusu_officer, district_code="320508", period_start=MAY, period_end=MAY),
+        gusu_officer,
+        second,
+        city_admin,
+    )
+    may_report(operator, facility, toddlers=15, older=20, reason="补报")  # 41 infants: the award is due
+    period_calculate(period=MAY, district_code="320508")
+    period_calculate(period=MAY, district_code="320508")  # a rerun with a waiting award adjustment must not fail
+    june = date(2026, 6, 1)
+    _pay(
+        batch_prepare(actor=gusu_officer, district_code="320508", period_start=june, period_end=june),
+        gusu_officer,
+        second,
+        city_admin,
+    )
+    counts = period_calculate(period=MAY, district_code="320508")
+    assert counts["adjustments"] == 0
+    assert AwardGrant.objects.filter(facility=facility, award_code="large_enrolment").count() == 1
+    paid = sum(Statement.objects.filter(facility=facility, period=MAY).values_list("total", flat=True))
+    assert paid == Decimal(41 * 500 + 6 * 100) + Decimal("50000.00")
