@@ -123,6 +123,11 @@ class HealthStaffAssessment(models.Model):
         ordering = ["-assessed_on", "-id"]
         verbose_name = _("health-care staff assessment")
         verbose_name_plural = _("health-care staff assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "institution", "assessed_on"], name="assessment_once_per_person_day"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessed_on} {self.score}"

@@ -49,6 +49,28 @@ COURSE = {"title": "育婴员培训", "target": "infant_carer", "hours": "24", "
 SESSION = {"starts_on": "2026-04-01", "ends_on": "2026-04-03", "capacity": "30", "location": "姑苏区"}
 
 
+def on_gusu_roster(operator, id_number: str) -> None:
+    """Put the assessed person (陈静) on the roster of a facility in 姑苏区 (the district officer's unit)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from facilities import services as facility_services
+    from tests.facilities.factories import complete_draft
+
+    today = timezone.localdate()
+    facility_services.staff_add(
+        actor=operator,
+        facility=complete_draft(operator, name="姑苏保健托育中心"),
+        name="陈静",
+        id_number=id_number,
+        role="health_care",
+        employed_from=today - timedelta(days=10),
+        health_certificate_expires_on=today + timedelta(days=300),
+        no_criminal_record_on_file=True,
+    )
+
+
 def assessment_data(id_number: str, **extra) -> dict:
     return {
         "name": "陈静",
@@ -167,7 +189,14 @@ def test_assessment_list_is_scoped(mch, mch_assessor, city_admin, make_user, use
     other = make_user("mch_assessor", username="other_mch")
     services.institution_create(actor=city_admin, name="吴江区妇幼保健院", kind="mch", accounts=[other])
     masked = mask_identifier(id_number)
-    for user, sees in ((city_admin, True), (users["district_officer"], True), (other, False)):
+    # A district officer sees the results of the people on their unit's rosters only.
+    assert (
+        masked
+        not in web_client_for(users["district_officer"]).get(reverse("training:assessment_list")).content.decode()
+    )
+    on_gusu_roster(users["operator"], id_number)
+    wujiang = make_user("district_officer", district_code="320509", username="wujiang_reader")
+    for user, sees in ((city_admin, True), (users["district_officer"], True), (wujiang, False), (other, False)):
         response = web_client_for(user).get(reverse("training:assessment_list"))
         body = response.content.decode()
         assert response.status_code == 200 and (masked in body) is sees and id_number not in body
@@ -221,6 +250,7 @@ def test_api_records_and_lists_assessments_masked(mch, mch_assessor, city_admin,
     assert created.status_code == 201, created.content
     assert created.json()["id_number_masked"] == mask_identifier(id_number)
     assert "id_number" not in created.json() and id_number not in created.content.decode()
+    on_gusu_roster(users["operator"], id_number)
     for user in (mch_assessor, city_admin, users["district_officer"]):
         listing = api_client_for(user).get(f"{API}/assessments/")
         assert listing.status_code == 200 and listing.json()["count"] == 1

@@ -14,7 +14,7 @@ from facilities.models import StaffMember
 from suzhou_childcare.accounts.models import Role
 from suzhou_childcare.audit.models import AuditEntry
 from suzhou_childcare.crypto import mask_identifier
-from suzhou_childcare.errors import PermissionDenied, RuleViolation, ValidationFailed
+from suzhou_childcare.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
 from tests.facilities.factories import complete_draft, valid_id_number
 from training.models import CourseTarget, InstitutionKind, TrainingRecord, TrainingResult
 from training.selectors import records as selectors
@@ -285,3 +285,36 @@ def test_an_id_number_does_not_reveal_the_registrys_name(session, training_base,
     assert response.status_code == 400 and "name" in response.json()["fields"]
     assert "李娜" not in response.content.decode()
     assert not TrainingRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"completed_on": date(9999, 12, 1)}, "completed_on"),  # used to overflow the certificate's validity: a 500
+        ({"hours": Decimal("9999.9")}, "hours"),  # more than the course's 40 hours
+        ({"name": "李" * 150}, "name"),  # longer than the registry's column
+    ],
+)
+def test_impossible_records_are_field_errors_and_nothing_is_saved(session, training_base, extra, field):
+    with pytest.raises(ValidationFailed) as refused:
+        add(training_base, session, **extra)
+    assert field in refused.value.fields
+    assert not session.records.exists()
+
+
+def test_the_same_assessment_twice_is_a_conflict(mch, mch_assessor):
+    values = {
+        "actor": mch_assessor,
+        "institution": mch,
+        "name": "陈静",
+        "id_number": valid_id_number(),
+        "assessed_on": START,
+        "score": Decimal("88.5"),
+        "passed": True,
+    }
+    services.assessment_record(**values)
+    with pytest.raises(Conflict):
+        services.assessment_record(**values)
+    with pytest.raises(ValidationFailed) as refused:
+        services.assessment_record(**{**values, "assessed_on": date(2999, 1, 1)})
+    assert "assessed_on" in refused.value.fields

@@ -1,13 +1,15 @@
 """Reading institutions, courses, sessions and training records, scoped to the user.
 
 An institution's accounts see their own institution; the health commission and district officers read all of
-them (training is city-wide: a base of one unit trains staff of every unit); operators see the records of the
-people currently on their facilities' rosters. Anything else is simply not there (404).
+them (training is city-wide: a base of one unit trains staff of every unit), but a district officer reads the
+results of the people on their unit's rosters only; operators see the records of the people currently on their
+facilities' rosters. Anything else is simply not there (404).
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from facilities.models import StaffMember
 from suzhou_childcare.accounts.models import Role, User
@@ -87,10 +89,28 @@ def session_may_record(*, user: User, session: Session) -> bool:
     return _active(user) and session.course.institution.accounts.filter(pk=user.pk).exists()
 
 
-def _on_current_roster_of(user: User):
+def _current_roster(**where):
+    today = timezone.localdate()
     return Exists(
-        StaffMember.objects.filter(person=OuterRef("person"), employed_to__isnull=True, facility__operators=user)
+        StaffMember.objects.filter(person=OuterRef("person"), employed_from__lte=today, **where).filter(
+            Q(employed_to__isnull=True) | Q(employed_to__gt=today)
+        )
     )
+
+
+def _on_current_roster_of(user: User):
+    return _current_roster(facility__operators=user)
+
+
+def _personal_scope(qs, user: User):
+    """Whose results a reader sees: an operator the people on their rosters; a district officer the people on
+    the rosters of their unit's facilities (personal data stays in the jurisdiction); the city everyone; an
+    institution's accounts the results it recorded."""
+    if user.role == Role.OPERATOR:
+        return qs.filter(_on_current_roster_of(user))
+    if user.role == Role.DISTRICT_OFFICER:
+        return qs.filter(_current_roster(facility__district_id=user.district_id))
+    return qs
 
 
 def record_list_for(*, user: User, session: Session | None = None) -> QuerySet[TrainingRecord]:
@@ -99,9 +119,9 @@ def record_list_for(*, user: User, session: Session | None = None) -> QuerySet[T
     if not _active(user):
         return qs.none()
     if user.role == Role.OPERATOR:
-        qs = qs.filter(_on_current_roster_of(user))
+        qs = _personal_scope(qs, user)
     else:
-        qs = qs.filter(course__institution__in=institution_scope_for(user=user))
+        qs = _personal_scope(qs.filter(course__institution__in=institution_scope_for(user=user)), user)
     if session is not None:
         qs = qs.filter(session=session)
     return qs.order_by("person__name", "id")
@@ -112,5 +132,5 @@ def assessment_list_for(*, user: User) -> QuerySet[HealthStaffAssessment]:
     if not _active(user):
         return qs.none()
     if user.role == Role.OPERATOR:
-        return qs.filter(_on_current_roster_of(user))
-    return qs.filter(institution__in=institution_scope_for(user=user))
+        return _personal_scope(qs, user)
+    return _personal_scope(qs.filter(institution__in=institution_scope_for(user=user)), user)

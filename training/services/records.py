@@ -6,14 +6,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facilities.models import Person
 from facilities.services.records import person_for
 from suzhou_childcare.accounts.models import Role, User
 from suzhou_childcare.audit.services import audit_record, audit_snapshot
-from suzhou_childcare.errors import PermissionDenied, RuleViolation, ValidationFailed
+from suzhou_childcare.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
 from suzhou_childcare.regions.models import District
 
 from ..models import (
@@ -96,7 +97,11 @@ def institution_create(
         errors["name"] = [_("An institution with this name already exists.")]
     if errors:
         raise ValidationFailed(fields=errors)
-    institution = Institution.objects.create(name=name, kind=kind, district=district)
+    try:
+        with transaction.atomic():
+            institution = Institution.objects.create(name=name, kind=kind, district=district)
+    except IntegrityError as exc:  # created by a concurrent request a moment ago
+        raise ValidationFailed(fields={"name": [_("An institution with this name already exists.")]}) from exc
     if accounts:
         institution.accounts.set(accounts)
     audit_record(
@@ -173,6 +178,8 @@ def _person(name: str, id_number: str, errors: dict) -> Person | None:
     """The registry's person, or the field errors of name and ID number (all reported together)."""
     if not (name or "").strip():
         errors["name"] = [_("Enter the person's name.")]
+    elif len(name.strip()) > Person._meta.get_field("name").max_length:
+        errors["name"] = [_("At most %(max)d characters.") % {"max": Person._meta.get_field("name").max_length}]
     if not (id_number or "").strip():
         errors["id_number"] = [_("This is not a valid resident ID number (GB 11643-1999).")]
     if errors.get("name") or errors.get("id_number"):
@@ -216,6 +223,10 @@ def record_add(
         errors["completed_on"] = [_("Enter a valid date, e.g. 2021-09-01.")]
     elif completed_on < session.starts_on:
         errors["completed_on"] = [_("The course cannot be completed before the session starts.")]
+    elif completed_on > timezone.localdate():
+        errors["completed_on"] = [_("A course cannot be completed in the future.")]
+    if number is not None and course.hours is not None and number > course.hours:
+        errors["hours"] = [_("At most the course's %(hours)s hours.") % {"hours": course.hours}]
     certificate_number = _text(certificate_number, errors, "certificate_number", model=TrainingRecord)
     if certificate_valid_until is not None and not _is_date(certificate_valid_until):
         errors["certificate_valid_until"] = [_("Enter a valid date, e.g. 2021-09-01.")]
@@ -267,6 +278,8 @@ def assessment_record(
     errors: dict[str, list[str]] = {}
     if not _is_date(assessed_on):
         errors["assessed_on"] = [_("Enter a valid date, e.g. 2021-09-01.")]
+    elif assessed_on > timezone.localdate():
+        errors["assessed_on"] = [_("An assessment cannot be taken in the future.")]
     try:
         value = Decimal(str(score))
     except (InvalidOperation, TypeError, ValueError):
@@ -284,14 +297,18 @@ def assessment_record(
     person = _person(name, id_number, errors)
     if errors:
         raise ValidationFailed(fields=errors)
-    assessment = HealthStaffAssessment.objects.create(
-        person=person,
-        institution=institution,
-        assessed_on=assessed_on,
-        score=value,
-        passed=passed,
-        valid_until=valid_until,
-        recorded_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            assessment = HealthStaffAssessment.objects.create(
+                person=person,
+                institution=institution,
+                assessed_on=assessed_on,
+                score=value,
+                passed=passed,
+                valid_until=valid_until,
+                recorded_by=actor,
+            )
+    except IntegrityError as exc:  # the same assessment submitted twice
+        raise Conflict(_("This person's assessment of that day is already recorded."), code="duplicate") from exc
     audit_record(actor=actor, action="training.assessment_record", target=institution, after=audit_snapshot(assessment))
     return assessment
