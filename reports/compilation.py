@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from facilities.models import (
@@ -354,18 +354,20 @@ def compile_chunk(*, period: date, district_codes: list[str], today: date | None
 def compile_city(*, period: date) -> int:
     """The city's rows from the stored units' latest figures (run after every chunk of the month)."""
     now = timezone.now()
-    latest = (
-        Snapshot.objects.filter(period=period, district__isnull=False)
-        .values("district_id", "indicator")
-        .annotate(revision=Max("revision"))
+    newer = Snapshot.objects.filter(
+        period=period,
+        district_id=OuterRef("district_id"),
+        indicator=OuterRef("indicator"),
+        revision__gt=OuterRef("revision"),
     )
-    wanted = {(r["district_id"], r["indicator"]): r["revision"] for r in latest}
-    units: dict[tuple[str, str], Figure] = {}
-    for snap in Snapshot.objects.filter(period=period, district__isnull=False):
-        if wanted.get((snap.district_id, snap.indicator)) == snap.revision:
-            units[(snap.district_id, snap.indicator)] = Figure(
-                snap.value, snap.numerator, snap.denominator, snap.estimated
-            )
+    units = {
+        (district, indicator): Figure(value, numerator, denominator, estimated)
+        for district, indicator, value, numerator, denominator, estimated in Snapshot.objects.filter(
+            period=period, district__isnull=False
+        )
+        .filter(~Exists(newer))  # the latest revision of each key, chosen in the database
+        .values_list("district_id", "indicator", "value", "numerator", "denominator", "estimated")
+    }
     city = city_figures(units)
     with transaction.atomic():
         state, _created = PeriodState.objects.select_for_update().get_or_create(period=period)
