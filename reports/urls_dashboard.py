@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+"""The indicator dashboard and its actions, mounted at /reports/dashboard/ (namespace "reports")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import dashboard, drilldown, periods
+
+urlpatterns: list = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("drilldown/", drilldown.drilldown, name="drilldown"),
+    path("recompute/", periods.recompute, name="recompute"),
+    path("finalise/", periods.finalise, name="finalise"),
+    path("publish/", periods.publish, name="publish"),
+]

@@ -27,6 +27,7 @@ _FILING = _("Filing management")
 _TRAINING = _("Training")
 _RECOGNITION = _("Recognitions and development")
 _SUBSIDIES = _("Subsidies")
+_STATISTICS = _("Statistics")
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", frozenset(Role.values) - {Role.STATISTICS_CLIENT}),
@@ -75,6 +76,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Build projects"), "recognitions:project_list", _STAFF | {Role.INSPECTOR}, _RECOGNITION),
     NavItem(_("Guidance duties"), "recognitions:guidance_list", _STAFF | {Role.OPERATOR}, _RECOGNITION),
     NavItem(_("Public recognition register"), "recognitions_public:register", _STAFF, _RECOGNITION),
+    NavItem(_("Indicator dashboard"), "reports:dashboard", _STAFF | {Role.INSPECTOR}, _STATISTICS),
+    NavItem(_("Performance evaluation"), "reports:evaluation", _STAFF | {Role.INSPECTOR}, _STATISTICS),
+    NavItem(_("Public facility register"), "register:directory", _STAFF, _STATISTICS),
     NavItem(_("Subsidy totals"), "subsidies:overview", _STAFF, _SUBSIDIES),
     NavItem(_("Monthly enrolment reports"), "subsidies:report_list", _STAFF | {Role.OPERATOR}, _SUBSIDIES),
     NavItem(_("Subsidy statements"), "subsidies:statement_list", _STAFF | {Role.OPERATOR}, _SUBSIDIES),

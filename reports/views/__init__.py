@@ -1,0 +1,1 @@
+"""The indicator pages: dashboard with drill-down, compiled months (recompute, finalise, publish), evaluation."""
