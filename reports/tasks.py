@@ -12,9 +12,11 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.db.models import F
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from suzhou_childcare.outbox.models import Job
+from suzhou_childcare.outbox.services import job_fail
 from suzhou_childcare.outbox.tasks import OutboxTask
 
 
@@ -23,10 +25,16 @@ def compile_chunk_task(*, period: str, district_codes: list[str], job_id: str | 
     from .compilation import compile_chunk, compile_city
 
     month = date.fromisoformat(period)
-    changed = compile_chunk(period=month, district_codes=district_codes)
+    try:
+        changed = compile_chunk(period=month, district_codes=district_codes)
+    except Exception as exc:
+        if job_id is not None and compile_chunk_task.request.retries >= compile_chunk_task.max_retries:
+            job_fail(job_id=job_id, message=str(exc)[:500])  # the page polling the job shows the failure
+        raise
     if job_id is None:
         return changed + compile_city(period=month)
-    Job.objects.filter(id=job_id).update(done=F("done") + len(district_codes), status="running")
+    # Capped: a chunk delivered again must not count twice.
+    Job.objects.filter(id=job_id).update(done=Least(F("done") + len(district_codes), F("total")), status="running")
     job = Job.objects.get(id=job_id)
     if job.done >= job.total:
         changed += compile_city(period=month)

@@ -50,7 +50,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.USE_WEB_PORTAL,
         }
     ),
-    Role.INSPECTOR: frozenset({Capability.VIEW_AUDIT_HISTORY, Capability.USE_WEB_PORTAL}),
+    # Inspectors read every unit's aggregates (the ranking); drill-down stays within their jurisdiction.
+    Role.INSPECTOR: frozenset({Capability.VIEW_AUDIT_HISTORY, Capability.READ_STATISTICS, Capability.USE_WEB_PORTAL}),
     Role.OPERATOR: frozenset({Capability.USE_WEB_PORTAL}),
     Role.TRAINING_BASE: frozenset({Capability.USE_WEB_PORTAL}),
     Role.MCH_ASSESSOR: frozenset({Capability.USE_WEB_PORTAL}),
@@ -105,11 +106,15 @@ class IsPortalUser(permissions.BasePermission):
 
 
 class CanReadStatistics(IsPortalUser):
-    """Statistics endpoints: roles without statistics see them as absent (404), like anything not theirs."""
+    """Statistics endpoints: aggregates for the city, units' officers and inspectors and statistics clients.
+
+    Every other role knows the statistics exist (their facility's figures are on its pages) but may not read
+    them through the API: 403, not 404.
+    """
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
         if not can(request.user, Capability.READ_STATISTICS):
-            raise exceptions.NotFound
+            raise exceptions.PermissionDenied
         return True
