@@ -77,13 +77,15 @@ def target_list_for(*, user, filters: dict | None = None) -> QuerySet[Developmen
     return qs.order_by("-year", "indicator", "district_id", "id")
 
 
-def _units_for(user, *, year: int) -> list[District]:
+def _units_for(user, *, year: int, citywide: bool = False) -> list[District]:
     latest = DistrictPopulation.objects.filter(district=OuterRef("pk"), year__lte=year).order_by("-year")
     units = District.objects.annotate(
         population=Subquery(latest.values("population")[:1]),
         population_year=Subquery(latest.values("year")[:1]),
         population_status=Subquery(latest.values("status")[:1]),
     ).order_by("code")
+    if citywide:
+        return list(units)
     if not may_read_development(user):
         return []
     return list(scope_to_jurisdiction(units, user=user, district_field="code"))
@@ -113,7 +115,7 @@ def progress_day(year: int, *, today: date | None = None) -> date:
     return min(date(year, 12, 31), today)
 
 
-def target_progress(*, year: int, user, today: date | None = None) -> dict[str, Any]:
+def target_progress(*, year: int, user=None, today: date | None = None, citywide: bool = False) -> dict[str, Any]:
     """Target, actual and completion per unit and indicator for `year` (the city row last, for city users).
 
     - inclusive facilities built: the unit's build projects of the target's years (`target_year` from the
@@ -126,13 +128,14 @@ def target_progress(*, year: int, user, today: date | None = None) -> dict[str, 
       figure up to `year`) × 1,000, marked estimated when the population is an estimate.
 
     A unit without its own count target is measured over the city target's years. The city is the sum of the
-    units, its count targets the sum of the units' when no city target is set.
+    units, its count targets the sum of the units' when no city target is set. `citywide=True` reads every unit
+    and the city without a user (aggregates only: the indicator compilation and the assessment table).
     """
     day = progress_day(year, today=today)
     year_end = date(year, 12, 31)
-    units = _units_for(user, year=year)
+    units = _units_for(user, year=year, citywide=citywide)
     codes = [unit.code for unit in units]
-    whole_city = bool(units) and sees_whole_city(user)
+    whole_city = bool(units) and (citywide or sees_whole_city(user))
 
     targets = {
         (row.district_id, row.indicator): row

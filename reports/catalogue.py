@@ -213,6 +213,27 @@ CATALOGUE: list[tuple[str, str, str, str, str, str]] = [
     ),
 ]
 
+TARGETS = {
+    "inclusive_facilities_built": ("普惠托育机构建设任务完成率", "Completion: inclusive facilities built"),
+    "model_facilities": ("市级示范托育机构任务完成率", "Completion: municipal model facilities"),
+    "streets_with_inclusive_share": (
+        "街道（镇）普惠托育覆盖任务完成率",
+        "Completion: streets/towns with an inclusive facility",
+    ),
+    "slots_per_thousand": ("每千人口托位数任务完成率", "Completion: slots per 1,000 residents"),
+}
+CATALOGUE += [
+    (
+        f"target_completion_{indicator}",
+        zh,
+        en,
+        "actual ÷ the year's target × 100 (targets set by the city admin; the city's own target for the city)",
+        "percent",
+        "facilities",
+    )
+    for indicator, (zh, en) in TARGETS.items()
+]
+
 EFFECTIVE = date(2019, 1, 1)
 
 

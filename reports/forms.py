@@ -8,7 +8,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from suzhou_childcare.regions.models import District
 
@@ -90,7 +90,7 @@ class PastMonthForm(forms.Form):
 class PublishForm(forms.Form):
     period = MonthField(label=gettext_lazy("Month"))
     published = forms.TypedChoiceField(
-        label=gettext_lazy("Published"),
+        label=pgettext_lazy("indicators", "Published"),
         choices=[("1", gettext_lazy("Publish")), ("0", gettext_lazy("Withdraw"))],
         coerce=lambda value: value == "1",
     )

@@ -88,18 +88,6 @@ def may_drill_into(user, district_code: str | None) -> bool:
     return district_code is not None and district_code == user.district_id
 
 
-class _CityReader:
-    """Every unit's target progress is an aggregate every staff role may read (the ranking), so it is read as
-    the city reads it; no facility-level data leaves `target_progress`."""
-
-    role = Role.CITY_ADMIN
-    is_authenticated = True
-    is_active = True
-    is_citywide = False
-    district_id = None
-    pk = None
-
-
 # --- periods and the catalogue ---------------------------------------------------------------------------------
 
 
@@ -658,7 +646,7 @@ def drilldown_for(*, user, period: date, district_code: str | None, indicator: s
 
 def completion_by_unit(*, year: int, today: date) -> dict[str, Any]:
     """`target_progress` of every unit and the city for `year` (aggregates only)."""
-    return target_progress(year=year, user=_CityReader(), today=today)
+    return target_progress(year=year, citywide=True, today=today)
 
 
 def rank(values: list[Decimal | None]) -> list[int | None]:

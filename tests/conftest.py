@@ -77,6 +77,10 @@ def _reference_data(request):
         from subsidies.reference import load_subsidy_reference
 
         load_subsidy_reference(RuleSet)
+        from reports.catalogue import load_catalogue
+        from reports.models import Indicator
+
+        load_catalogue(Indicator)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from facilities.models import (
@@ -157,10 +158,10 @@ def test_the_table_shows_every_figure_and_marks_unavailable_and_estimated(city_a
     # No subsidy statement exists for the month: "—" with its tooltip, never 0.
     subsidies = rows["subsidies_paid"]["units"][gusu]
     assert subsidies["unavailable"] and subsidies["text"] == "—" and subsidies["url"] is None
-    assert b'title="no data for this period"' in response.content
+    assert f'title="{gettext("no data for this period")}"' in response.content.decode()
     # 姑苏区's population is an estimate: its slots per 1,000 residents is marked.
     assert rows["slots_per_thousand"]["units"][gusu]["estimated"] is True
-    assert b'title="rests on an estimated population"' in response.content
+    assert f'title="{gettext("rests on an estimated population")}"' in response.content.decode()
     # Every facility-based figure links to its facilities.
     assert rows["slots"]["units"][gusu]["url"] == f"{DRILL}?period={this_month():%Y-%m}&district={GUSU}&indicator=slots"
     assert rows["population"]["units"][gusu]["url"] is None  # no facilities behind a population
