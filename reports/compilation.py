@@ -26,14 +26,15 @@ from facilities.models import (
     GuidanceActivity,
     RecognitionKind,
 )
-from facilities.selectors import staff_as_of, versions_as_of
+from facilities.selectors import versions_as_of
 from facilities.selectors_recognition import recognitions_in_force_on
 from inspections.models import Inspection, Penalty, RectificationOrder, SelfInspection
 from subsidies.models import Statement
-from suzhou_childcare.regions.models import District, Street
-from suzhou_childcare.regions.selectors import population_by_district
+from suzhou_childcare.regions.models import District, DistrictPopulation, Street
 
 from .catalogue import CODES
+from .compilation_targets import CODES as TARGET_CODES
+from .compilation_targets import target_figures
 from .models import PeriodState, Snapshot, SnapshotStatus
 
 FILED = [FilingStatus.FILED, FilingStatus.VERIFIED, FilingStatus.NONCONFORMING, FilingStatus.CHANGE_PENDING]
@@ -78,6 +79,20 @@ def _by_district(rows, key: str = "district_id") -> dict[str, dict]:
     return {row[key]: row for row in rows}
 
 
+def _population(*, year: int, codes: list[str]) -> dict[str, dict]:
+    """The chunk's units' latest population at or before `year` (as `population_by_district`, for these units)."""
+    latest = DistrictPopulation.objects.filter(district=OuterRef("pk"), year__lte=year).order_by("-year")
+    rows = (
+        District.objects.filter(code__in=codes)
+        .annotate(
+            population=Subquery(latest.values("population")[:1]),
+            population_status=Subquery(latest.values("status")[:1]),
+        )
+        .values("code", "population", "population_status")
+    )
+    return {row["code"]: row for row in rows}
+
+
 def compile_units(*, period: date, district_codes: list[str], today: date | None = None) -> dict:
     """Every indicator of each unit in `district_codes` for `period`: {(code, indicator): Figure}."""
     today = today or timezone.localdate()
@@ -99,19 +114,21 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
             **{f"form_{form}": Count("id", filter=Q(form=form)) for form in FacilityForm.values},
         )
     )
-    version_of_staff = versions_as_of(day).filter(facility=OuterRef("facility"))
+    # Staff employed on the day, in the unit of their facility's version in force (as `staff_as_of` counts them):
+    # the chunk's versions joined to their staff (one filter() call, so one join), not every staff member of the
+    # city looked up per chunk.
     staff_rows = _by_district(
-        staff_as_of(day)
-        .annotate(
-            unit=Subquery(version_of_staff.values("district_id")[:1]),
-            kg=Subquery(version_of_staff.values("category")[:1]),
+        versions.filter(
+            Q(facility__staff__employed_from__lte=day)
+            & (Q(facility__staff__employed_to__isnull=True) | Q(facility__staff__employed_to__gt=day))
         )
-        .filter(unit__in=codes)
-        .values("unit")
-        .annotate(staff=Count("id"), staff_kg=Count("id", filter=Q(kg=Category.KINDERGARTEN_CLASS))),
-        key="unit",
+        .values("district_id")
+        .annotate(
+            staff=Count("facility__staff"),
+            staff_kg=Count("facility__staff", filter=Q(category=Category.KINDERGARTEN_CLASS)),
+        )
     )
-    population = {row["code"]: row for row in population_by_district(year=period.year)}
+    population = _population(year=period.year, codes=codes)
     recognitions: dict[str, dict[str, int]] = defaultdict(dict)
     for unit, kind, n in (
         recognitions_in_force_on(day)
@@ -195,6 +212,7 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
                 ),
             )
         )
+    targets = target_figures(period=period, day=day)
     figures: dict[tuple[str, str], Figure] = {}
     for code in codes:
         f = facility_rows.get(code, {})
@@ -249,6 +267,10 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
         }
         for indicator, figure in unit.items():
             figures[(code, indicator)] = figure
+    for code in codes:
+        for indicator in TARGET_CODES:
+            completion = targets.get(code, {}).get(indicator)
+            figures[(code, indicator)] = Figure(*completion) if completion else UNAVAILABLE
     return figures
 
 
@@ -351,7 +373,7 @@ def compile_chunk(*, period: date, district_codes: list[str], today: date | None
     return changed
 
 
-def compile_city(*, period: date) -> int:
+def compile_city(*, period: date, today: date | None = None) -> int:
     """The city's rows from the stored units' latest figures (run after every chunk of the month)."""
     now = timezone.now()
     newer = Snapshot.objects.filter(
@@ -369,6 +391,10 @@ def compile_city(*, period: date) -> int:
         .values_list("district_id", "indicator", "value", "numerator", "denominator", "estimated")
     }
     city = city_figures(units)
+    # The city's target completion is measured against the city's own targets, not the sum of the units'.
+    day = as_of_day(period, today or timezone.localdate())
+    for indicator, completion in target_figures(period=period, day=day).get(None, {}).items():
+        city[indicator] = Figure(*completion) if completion else UNAVAILABLE
     with transaction.atomic():
         state, _created = PeriodState.objects.select_for_update().get_or_create(period=period)
         changed = _store(
@@ -390,7 +416,7 @@ def compile_period(*, period: date, today: date | None = None, chunk_size: int =
     changed = sum(
         compile_chunk(period=period, district_codes=chunk, today=today) for chunk in chunks_of_units(chunk_size)
     )
-    return changed + compile_city(period=period)
+    return changed + compile_city(period=period, today=today)
 
 
 def finalise_period(*, period: date, actor=None) -> PeriodState:
