@@ -3,13 +3,9 @@
 //    GET /api/v1/recognition-applications/check/ (session cookie), and rebuilds the table and the submit
 //    button from the answer. Any failure (no endpoint yet, network, unexpected answer) leaves the table the
 //    server rendered and asks for "Check again" instead: the page works without this script.
-// 2. The certificate page: the print button ([data-print]), without an inline handler.
+// (The certificate's print button, [data-print], is handled by portal.js on every page.)
 (function () {
   "use strict";
-
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
-  });
 
   const box = document.getElementById("recognition-check");
   const form = document.getElementById("recognition-apply-form");
