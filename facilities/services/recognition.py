@@ -148,6 +148,17 @@ def _concerned(facility: Facility) -> list[User]:
     return [*_operators(facility), *_unit_officers(facility)]
 
 
+def _tell_rejected(recipients, application: RecognitionApplication, values: dict) -> None:
+    _tell(
+        recipients,
+        kind="recognition.application_rejected",
+        title=gettext_noop("Recognition application rejected: %(name)s (%(kind)s)"),
+        body=gettext_noop("Reasons: %(reasons)s"),
+        values=values,
+        link=_application_link(application),
+    )
+
+
 def _locked_application(application: RecognitionApplication) -> RecognitionApplication:
     return (
         RecognitionApplication.objects.select_for_update()
@@ -317,14 +328,7 @@ def recognition_unit_review(
             link=_application_link(application),
         )
     else:
-        _tell(
-            _operators(facility),
-            kind="recognition.application_rejected",
-            title=gettext_noop("Recognition application rejected: %(name)s (%(kind)s)"),
-            body=gettext_noop("Reasons: %(reasons)s"),
-            values=values,
-            link=_application_link(application),
-        )
+        _tell_rejected(_operators(facility), application, values)
     return application
 
 
@@ -410,14 +414,7 @@ def recognition_decide(
             link=_recognition_link(recognition),
         )
     else:
-        _tell(
-            _concerned(facility),
-            kind="recognition.application_rejected",
-            title=gettext_noop("Recognition application rejected: %(name)s (%(kind)s)"),
-            body=gettext_noop("Reasons: %(reasons)s"),
-            values=values,
-            link=_application_link(application),
-        )
+        _tell_rejected(_concerned(facility), application, values)
     return application
 
 
