@@ -21,6 +21,7 @@ from django.utils import timezone
 from facilities.models import (
     INCLUSIVE_KINDS,
     Category,
+    DevelopmentTarget,
     FacilityForm,
     FilingStatus,
     GuidanceActivity,
@@ -101,7 +102,11 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
     current_month = period == today.replace(day=1)
     codes = list(district_codes)
     versions = versions_as_of(day).filter(district_id__in=codes)
-    inclusive_now = recognitions_in_force_on(day).filter(kind__in=INCLUSIVE_KINDS, facility=OuterRef("facility"))
+    # Restricted (redundantly) to the chunk's facilities, so that the database does not hash every inclusive
+    # recognition of the city for each chunk.
+    inclusive_now = recognitions_in_force_on(day).filter(
+        kind__in=INCLUSIVE_KINDS, facility=OuterRef("facility"), facility__in=versions.values("facility")
+    )
     facility_rows = _by_district(
         versions.values("district_id").annotate(
             facilities=Count("id"),
@@ -212,7 +217,11 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
                 ),
             )
         )
-    targets = target_figures(period=period, day=day)
+    # The targets' aggregate reads every unit of the city, so it is skipped (all `unavailable`, as it would give)
+    # when the year has no target at all.
+    targets = (
+        target_figures(period=period, day=day) if DevelopmentTarget.objects.filter(year=period.year).exists() else {}
+    )
     figures: dict[tuple[str, str], Figure] = {}
     for code in codes:
         f = facility_rows.get(code, {})
