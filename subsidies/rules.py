@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from suzhou_childcare.money import round_fen
 
 RECOGNITIONS = ("provincial_inclusive", "provincial_model", "municipal_inclusive", "municipal_model")
@@ -76,10 +78,10 @@ def _money(value, path: str, problems: dict, *, allow_none: bool = False) -> Dec
     except (InvalidOperation, TypeError):
         amount = None
     if amount is None or not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):
-        problems[path] = "an amount in yuan from 0 to 100,000,000"
+        problems[path] = _("an amount in yuan from 0 to 100,000,000")
         return None
     if amount != round_fen(amount):
-        problems[path] = "at most two decimal places"
+        problems[path] = _("at most two decimal places")
         return None
     return amount
 
@@ -90,7 +92,7 @@ def _share(value, path: str, problems: dict) -> Decimal:
     except (InvalidOperation, TypeError):
         share = None
     if share is None or not share.is_finite() or not Decimal(0) <= share <= Decimal(1):
-        problems[path] = "a share from 0 to 1 (0.2 = 20 %)"
+        problems[path] = _("a share from 0 to 1 (0.2 = 20 %)")
         return Decimal(0)
     return share
 
@@ -99,7 +101,7 @@ def _codes(values, allowed, path: str, problems: dict) -> tuple[str, ...]:
     if values is None:
         return ()
     if not isinstance(values, list) or any(v not in allowed for v in values):
-        problems[path] = "a list among: " + ", ".join(allowed)
+        problems[path] = _("a list among: ") + ", ".join(allowed)
         return ()
     return tuple(values)
 
@@ -111,7 +113,7 @@ def parse_terms(raw: Mapping) -> Terms:
         raise TermsError({"terms": "a JSON object"})
     eligibility = raw.get("eligibility") or {}
     if not isinstance(eligibility, Mapping):
-        problems["eligibility"] = "a JSON object"
+        problems["eligibility"] = _("a JSON object")
         eligibility = {}
     occupancy = eligibility.get("min_occupancy_percent")
     if occupancy is not None:
@@ -120,38 +122,38 @@ def parse_terms(raw: Mapping) -> Terms:
             if not occupancy.is_finite() or not 0 <= occupancy <= 100:
                 raise InvalidOperation
         except (InvalidOperation, TypeError):
-            problems["eligibility.min_occupancy_percent"] = "a percentage from 0 to 100"
+            problems["eligibility.min_occupancy_percent"] = _("a percentage from 0 to 100")
             occupancy = None
     basis = raw.get("basis", "enrolled")
     if basis not in BASES:
-        problems["basis"] = "enrolled or recognised_slots"
+        problems["basis"] = _("enrolled or recognised_slots")
     base_rates = []
     raw_rates = raw.get("base_rates") or []
     if not isinstance(raw_rates, list):
-        problems["base_rates"] = "a list of objects with recognition and amount"
+        problems["base_rates"] = _("a list of objects with recognition and amount")
         raw_rates = []
     for index, entry in enumerate(raw_rates):
         if not isinstance(entry, Mapping):
-            problems[f"base_rates[{index}]"] = "an object with recognition and amount"
+            problems[f"base_rates[{index}]"] = _("an object with recognition and amount")
             continue
         recognition = entry.get("recognition")
         if recognition is not None and recognition not in RECOGNITIONS:
-            problems[f"base_rates[{index}].recognition"] = "one of: " + ", ".join(RECOGNITIONS) + " (or null)"
+            problems[f"base_rates[{index}].recognition"] = _("one of: ") + ", ".join(RECOGNITIONS) + _(" (or null)")
         amount = _money(entry.get("amount"), f"base_rates[{index}].amount", problems)
         if amount is not None:
             base_rates.append((recognition, amount))
     if not base_rates and "base_rates" not in problems:
-        problems["base_rates"] = "at least one base rate"
+        problems["base_rates"] = _("at least one base rate")
 
     def pairs(name: str, allowed) -> tuple[tuple[str, Decimal], ...]:
         values = raw.get(name) or {}
         if not isinstance(values, Mapping):
-            problems[name] = "an object of amounts"
+            problems[name] = _("an object of amounts")
             return ()
         out = []
         for key, value in values.items():
             if key not in allowed:
-                problems[f"{name}.{key}"] = "one of: " + ", ".join(allowed)
+                problems[f"{name}.{key}"] = _("one of: ") + ", ".join(allowed)
                 continue
             amount = _money(value, f"{name}.{key}", problems)
             if amount is not None:
@@ -160,29 +162,29 @@ def parse_terms(raw: Mapping) -> Terms:
 
     deductions = raw.get("deductions") or {}
     if not isinstance(deductions, Mapping):
-        problems["deductions"] = "an object of shares"
+        problems["deductions"] = _("an object of shares")
         deductions = {}
     caps = raw.get("caps") or {}
     if not isinstance(caps, Mapping):
-        problems["caps"] = "an object of amounts"
+        problems["caps"] = _("an object of amounts")
         caps = {}
     deadline = raw.get("report_deadline_working_days", 5)
     if isinstance(deadline, bool) or not isinstance(deadline, int) or not 1 <= deadline <= 60:
-        problems["report_deadline_working_days"] = "a whole number of working days from 1 to 60"
+        problems["report_deadline_working_days"] = _("a whole number of working days from 1 to 60")
         deadline = 5
     awards = []
     seen = set()
     raw_awards = raw.get("awards") or []
     if not isinstance(raw_awards, list):
-        problems["awards"] = "a list of awards"
+        problems["awards"] = _("a list of awards")
         raw_awards = []
     for index, entry in enumerate(raw_awards):
         path = f"awards[{index}]"
         if not isinstance(entry, Mapping) or entry.get("code") not in AWARD_CODES:
-            problems[path] = "an award with a code among: " + ", ".join(AWARD_CODES)
+            problems[path] = _("an award with a code among: ") + ", ".join(AWARD_CODES)
             continue
         if entry["code"] in seen:
-            problems[path] = "each award once"
+            problems[path] = _("each award once")
             continue
         seen.add(entry["code"])
         per_slot = entry["code"] in ("construction_slot", "inclusive_new_slot")
@@ -191,7 +193,7 @@ def parse_terms(raw: Mapping) -> Terms:
         sites = entry.get("min_sites")
         for name, value in (("min_enrolled", minimum), ("min_sites", sites)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                problems[f"{path}.{name}"] = "a whole number of at least 1"
+                problems[f"{path}.{name}"] = _("a whole number of at least 1")
         awards.append(
             Award(
                 code=entry["code"],
