@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test e2e bench install install-dev assets lint format messages check-messages check-deploy clean
+.PHONY: run test e2e serve csp-check fuzz bench faults install install-dev assets lint format messages check-messages check-deploy clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,25 @@ run: install assets
 test: install-dev
 	$(VENV)/bin/pytest
 
-# The filing journey in headless Chromium (needs Debian's chromium and fonts-noto-cjk); screenshots in e2e/.
+# The main journeys in headless Chromium (Debian's chromium, fonts-noto-cjk; chromium-l10n for the browser's own
+# words in Chinese): filing, supervision on a phone, indicators. Screenshots in e2e/screenshots/<journey>/.
 e2e: install assets
 	scripts/e2e.sh
+
+# Production processes: gunicorn, a Celery worker and Celery beat on PostgreSQL and Redis, production settings
+# from the environment or .env (README, "Running in production"). `make serve SERVE_ROLE=worker` runs one kind.
+SERVE_ROLE ?= all
+serve: install assets
+	scripts/serve_production.sh $(SERVE_ROLE)
+
+# The content-security policy in headless Chromium: production settings, demo data, every role's pages.
+csp-check: install assets
+	scripts/csp_check.sh
+
+# schemathesis against /api/schema/ as the city admin on a throw-away database with the demo data: no 5xx, no
+# response outside the schema (scripts/fuzz.sh; FUZZ_DATABASE_URL=postgres://... to run on PostgreSQL).
+fuzz: install-dev
+	scripts/fuzz.sh
 
 # Ratios against raw SQL in the same run (bench/README.md); PostgreSQL at BENCH_DATABASE_URL.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
@@ -48,6 +64,11 @@ bench: install-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/facility_list.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/subsidy_month.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/indicators.py
+
+# Fault tests (tests/faults/): a worker killed mid-compilation, Redis stopped, PostgreSQL restarted — against private
+# PostgreSQL (port 55432) and Redis (56379) instances that scripts/faults.sh starts and tears down; ~6 minutes.
+faults: install-dev
+	scripts/faults.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -11,12 +11,14 @@ it), recognitions of the four kinds (some expired, suspended, revoked or not yet
 enrolment reports (one report with one line per facility and month: ~2.3 million rows).
 
 Timed (alternating rounds, medians), the month 2026-10 compiled as of its last day:
-- portal: what `compile_period` does — `compile_chunk` (compile_units + _store) per chunk of units, then
-  `compile_city` — writing the snapshot table from empty (snapshots and month states truncated before each round);
-- raw SQL: one statement (CTEs + GROUP BY) computing per unit facilities, by category, by form, filed, slots,
-  enrolled, staff, staff by category and recognitions by kind. It writes nothing and computes only these 16 of the
-  ~45 indicators the portal compiles (and stores), so the ratio is an upper bound on the portal's overhead.
-The figures the portal stored are checked against the raw query's, unit by unit and for the city.
+- portal: what `compile_period` does — `compile_chunk` (compile_units + _store) per chunk of units (at most
+  `--chunk-facilities` facilities each, the portal's default), then `compile_city` — writing the snapshot table from
+  empty (snapshots and month states truncated before each round);
+- raw SQL: one hand-written statement (CTEs, GROUP BY, an unpivot, INSERT … RETURNING and the city's rows from the
+  units') computing every figure of every unit and the city and writing them into `bench_raw_snapshot`, a table
+  with the snapshot table's columns, checks, indexes and foreign key.
+The two tables are compared row by row (unit, indicator, value, numerator, denominator, status, estimated) after
+every round. The bench year has no development target, so target completion is `unavailable` on both sides.
 Then 100,000 more facilities (with their staff, recognitions and enrolment) are added and the portal is timed
 again: the ratio doubled ÷ single.
 Statistics endpoint: `GET /api/v1/statistics/districts/?period=2026-10` through the test client with a
@@ -54,7 +56,7 @@ UNITS = 2850
 FACILITIES = 100_000
 ROUNDS = 3
 REQUESTS = 7
-CHUNK = 5  # compile_period's and the Celery job's default chunk of units
+CHUNK = 20_000  # facilities per chunk: settings.INDICATOR_CHUNK_FACILITIES, the Celery job's default
 
 # --- synthetic data (untimed) ----------------------------------------------------------------------------------
 
@@ -269,9 +271,12 @@ def counts() -> dict[str, int]:
 
 # --- the hand-written SQL ------------------------------------------------------------------------------------------
 
-# The same definitions as the compilation: a facility counts in the unit of its version in force on the day (open,
-# not closed); its staff employed on the day count there too; recognitions in force on the day (not revoked, not
-# suspended) count in the facility's unit.
+# The same definitions as the compilation, written by hand: a facility counts in the unit of its version in force on
+# the day (open, not closed); its staff employed on the day count there too; recognitions in force on the day (not
+# revoked, not suspended) count in the facility's unit; rates from numerators and denominators, rounded to four
+# places; a source without any data up to the period is NULL ('unavailable'). Every figure of every unit is
+# written to a table shaped and indexed like the snapshot table, then the city's rows from the units' (sums; rates
+# from summed numerators and denominators) — the same rows the portal writes, in one statement.
 RAW = """
 WITH
 v AS (
@@ -280,52 +285,220 @@ v AS (
     WHERE valid_from <= %(day)s AND opened_on <= %(day)s AND (valid_to IS NULL OR valid_to > %(day)s)
       AND (closed_on IS NULL OR closed_on > %(day)s)
 ),
+rec AS (
+    SELECT r.facility_id, r.kind FROM facilities_recognition r
+    WHERE r.valid_from <= %(day)s AND r.valid_to > %(day)s AND (r.revoked_on IS NULL OR r.revoked_on > %(day)s)
+      AND NOT EXISTS (SELECT 1 FROM facilities_recognitionsuspension s
+                      WHERE s.recognition_id = r.id AND s.suspended_on <= %(day)s
+                        AND (s.lifted_on IS NULL OR s.lifted_on > %(day)s))
+),
+incl AS (SELECT DISTINCT facility_id FROM rec WHERE kind IN ('provincial_inclusive', 'municipal_inclusive')),
 st AS (
     SELECT facility_id, count(*) AS n FROM facilities_staffmember
     WHERE employed_from <= %(day)s AND (employed_to IS NULL OR employed_to > %(day)s)
     GROUP BY facility_id
 ),
+insp AS (
+    SELECT DISTINCT facility_id FROM inspections_inspection
+    WHERE status = 'completed' AND inspected_on > %(year_ago)s AND inspected_on <= %(day)s
+),
+selfi AS (SELECT DISTINCT facility_id FROM inspections_selfinspection WHERE period = %(quarter)s),
 by_version AS (
     SELECT v.district_id,
            count(*) AS facilities,
-           count(*) FILTER (WHERE v.category = 'kindergarten_class') AS facilities_kindergarten_class,
-           count(*) FILTER (WHERE v.category = 'social') AS facilities_social,
-           count(*) FILTER (WHERE v.form = 'standalone') AS facilities_form_standalone,
-           count(*) FILTER (WHERE v.form = 'community_embedded') AS facilities_form_community_embedded,
-           count(*) FILTER (WHERE v.form = 'employer') AS facilities_form_employer,
-           count(*) FILTER (WHERE v.form = 'comprehensive_center') AS facilities_form_comprehensive_center,
-           count(*) FILTER (WHERE v.form = 'family_point') AS facilities_form_family_point,
+           count(*) FILTER (WHERE v.category = 'kindergarten_class') AS kg,
+           count(*) FILTER (WHERE v.category = 'social') AS social,
+           count(*) FILTER (WHERE v.form = 'standalone') AS form_standalone,
+           count(*) FILTER (WHERE v.form = 'community_embedded') AS form_community_embedded,
+           count(*) FILTER (WHERE v.form = 'employer') AS form_employer,
+           count(*) FILTER (WHERE v.form = 'comprehensive_center') AS form_comprehensive_center,
+           count(*) FILTER (WHERE v.form = 'family_point') AS form_family_point,
            count(*) FILTER (WHERE v.filing_status IN ('filed', 'verified', 'nonconforming', 'change_pending'))
-               AS facilities_filed,
+               AS filed,
            sum(v.slots) AS slots, sum(v.enrolled) AS enrolled,
+           coalesce(sum(v.slots) FILTER (WHERE incl.facility_id IS NOT NULL), 0) AS inclusive_slots,
            coalesce(sum(st.n), 0) AS staff,
-           coalesce(sum(st.n) FILTER (WHERE v.category = 'kindergarten_class'), 0) AS staff_kindergarten_class,
-           coalesce(sum(st.n) FILTER (WHERE v.category <> 'kindergarten_class'), 0) AS staff_social
+           coalesce(sum(st.n) FILTER (WHERE v.category = 'kindergarten_class'), 0) AS staff_kg,
+           coalesce(sum(st.n) FILTER (WHERE v.category <> 'kindergarten_class'), 0) AS staff_social,
+           count(*) FILTER (WHERE insp.facility_id IS NOT NULL) AS covered,
+           count(*) FILTER (WHERE selfi.facility_id IS NOT NULL) AS self_inspected
     FROM v LEFT JOIN st ON st.facility_id = v.facility_id
+           LEFT JOIN incl ON incl.facility_id = v.facility_id
+           LEFT JOIN insp ON insp.facility_id = v.facility_id
+           LEFT JOIN selfi ON selfi.facility_id = v.facility_id
     GROUP BY v.district_id
 ),
 by_recognition AS (
     SELECT f.district_id,
-           count(*) FILTER (WHERE r.kind = 'provincial_inclusive') AS recognitions_provincial_inclusive,
-           count(*) FILTER (WHERE r.kind = 'provincial_model') AS recognitions_provincial_model,
-           count(*) FILTER (WHERE r.kind = 'municipal_inclusive') AS recognitions_municipal_inclusive,
-           count(*) FILTER (WHERE r.kind = 'municipal_model') AS recognitions_municipal_model
-    FROM facilities_recognition r JOIN facilities_facility f ON f.id = r.facility_id
-    WHERE r.valid_from <= %(day)s AND r.valid_to > %(day)s AND (r.revoked_on IS NULL OR r.revoked_on > %(day)s)
-      AND NOT EXISTS (SELECT 1 FROM facilities_recognitionsuspension s
-                      WHERE s.recognition_id = r.id AND s.suspended_on <= %(day)s
-                        AND (s.lifted_on IS NULL OR s.lifted_on > %(day)s))
+           count(*) FILTER (WHERE rec.kind = 'provincial_inclusive') AS provincial_inclusive,
+           count(*) FILTER (WHERE rec.kind = 'provincial_model') AS provincial_model,
+           count(*) FILTER (WHERE rec.kind = 'municipal_inclusive') AS municipal_inclusive,
+           count(*) FILTER (WHERE rec.kind = 'municipal_model') AS municipal_model,
+           count(DISTINCT f.street_id) FILTER (WHERE rec.kind IN ('provincial_inclusive', 'municipal_inclusive'))
+               AS streets_inclusive
+    FROM rec JOIN facilities_facility f ON f.id = rec.facility_id
     GROUP BY f.district_id
+),
+streets AS (SELECT district_id, count(*) AS n FROM regions_street GROUP BY district_id),
+pop AS (
+    SELECT DISTINCT ON (district_id) district_id, population, status = 'estimate' AS estimated
+    FROM regions_districtpopulation WHERE year <= %(year)s ORDER BY district_id, year DESC
+),
+paid AS (
+    SELECT f.district_id, sum(s.total) AS total
+    FROM subsidies_statement s JOIN subsidies_paymentbatch b ON b.id = s.batch_id
+         JOIN facilities_facility f ON f.id = s.facility_id
+    WHERE s.period = %(period)s AND b.status = 'paid' GROUP BY f.district_id
+),
+overdue AS (
+    SELECT f.district_id, count(*) AS n
+    FROM inspections_rectificationorder o JOIN facilities_facility f ON f.id = o.facility_id
+    WHERE o.issued_on <= %(day)s AND o.deadline < %(day)s AND (o.closed_on IS NULL OR o.closed_on > %(day)s)
+    GROUP BY f.district_id
+),
+pen AS (
+    SELECT f.district_id, count(*) AS n
+    FROM inspections_penalty p JOIN facilities_facility f ON f.id = p.facility_id
+    WHERE p.status = 'decided' AND p.decided_on BETWEEN %(period)s AND %(last)s GROUP BY f.district_id
+),
+guid AS (
+    SELECT f.district_id, count(*) AS n
+    FROM facilities_guidanceactivity g JOIN facilities_facility f ON f.id = g.facility_id
+    WHERE g.held_on BETWEEN %(period)s AND %(last)s GROUP BY f.district_id
+),
+avail AS (
+    SELECT EXISTS (SELECT 1 FROM subsidies_statement WHERE period = %(period)s) AS subsidies,
+           EXISTS (SELECT 1 FROM inspections_inspection WHERE inspected_on <= %(day)s) AS inspections,
+           EXISTS (SELECT 1 FROM inspections_selfinspection WHERE period <= %(quarter)s) AS self_inspections,
+           EXISTS (SELECT 1 FROM facilities_guidanceactivity WHERE held_on <= %(last)s) AS guidance
+),
+wide AS (
+    SELECT d.code, coalesce(v.facilities, 0) AS facilities, coalesce(v.kg, 0) AS kg,
+           coalesce(v.social, 0) AS social, coalesce(v.form_standalone, 0) AS form_standalone,
+           coalesce(v.form_community_embedded, 0) AS form_community_embedded,
+           coalesce(v.form_employer, 0) AS form_employer,
+           coalesce(v.form_comprehensive_center, 0) AS form_comprehensive_center,
+           coalesce(v.form_family_point, 0) AS form_family_point, coalesce(v.filed, 0) AS filed,
+           coalesce(v.slots, 0) AS slots, coalesce(v.enrolled, 0) AS enrolled,
+           coalesce(v.inclusive_slots, 0) AS inclusive_slots, coalesce(v.staff, 0) AS staff,
+           coalesce(v.staff_kg, 0) AS staff_kg, coalesce(v.staff_social, 0) AS staff_social,
+           coalesce(v.covered, 0) AS covered, coalesce(v.self_inspected, 0) AS self_inspected,
+           coalesce(r.provincial_inclusive, 0) AS provincial_inclusive,
+           coalesce(r.provincial_model, 0) AS provincial_model,
+           coalesce(r.municipal_inclusive, 0) AS municipal_inclusive,
+           coalesce(r.municipal_model, 0) AS municipal_model, coalesce(r.streets_inclusive, 0) AS streets_inclusive,
+           s.n AS streets, p.population, coalesce(p.estimated, false) AS estimated,
+           coalesce(paid.total, 0) AS paid, coalesce(overdue.n, 0) AS overdue, coalesce(pen.n, 0) AS penalties,
+           coalesce(guid.n, 0) AS guidance, a.subsidies, a.inspections, a.self_inspections, a.guidance AS guided
+    FROM regions_district d
+    LEFT JOIN by_version v ON v.district_id = d.code
+    LEFT JOIN by_recognition r ON r.district_id = d.code
+    LEFT JOIN streets s ON s.district_id = d.code
+    LEFT JOIN pop p ON p.district_id = d.code
+    LEFT JOIN paid ON paid.district_id = d.code
+    LEFT JOIN overdue ON overdue.district_id = d.code
+    LEFT JOIN pen ON pen.district_id = d.code
+    LEFT JOIN guid ON guid.district_id = d.code
+    CROSS JOIN avail a
+),
+units AS (
+    INSERT INTO bench_raw_snapshot (period, district_id, indicator, revision, value, numerator, denominator, status,
+                                    estimated, as_of)
+    SELECT %(period)s, w.code, x.indicator, 1, x.value, x.num, x.den,
+           CASE WHEN x.value IS NULL THEN 'unavailable' ELSE 'provisional' END, x.est, now()
+    FROM wide w CROSS JOIN LATERAL (
+        SELECT x.indicator, CASE WHEN x.rate AND x.den > 0 THEN round(x.num * x.scale / x.den, 4)
+                                 WHEN x.rate THEN 0 ELSE x.value END AS value,
+               x.num, x.den, x.est
+        FROM (VALUES
+            ('facilities', w.facilities::numeric, NULL::numeric, NULL::numeric, false, false, 0),
+            ('facilities_kindergarten_class', w.kg, NULL, NULL, false, false, 0),
+            ('facilities_social', w.social, NULL, NULL, false, false, 0),
+            ('facilities_form_standalone', w.form_standalone, NULL, NULL, false, false, 0),
+            ('facilities_form_community_embedded', w.form_community_embedded, NULL, NULL, false, false, 0),
+            ('facilities_form_employer', w.form_employer, NULL, NULL, false, false, 0),
+            ('facilities_form_comprehensive_center', w.form_comprehensive_center, NULL, NULL, false, false, 0),
+            ('facilities_form_family_point', w.form_family_point, NULL, NULL, false, false, 0),
+            ('facilities_filed', w.filed, NULL, NULL, false, false, 0),
+            ('filing_rate', NULL, w.filed, w.facilities, false, true, 100),
+            ('slots', w.slots, NULL, NULL, false, false, 0),
+            ('enrolled', w.enrolled, NULL, NULL, false, false, 0),
+            ('occupancy_rate', NULL, w.enrolled, w.slots, false, true, 100),
+            ('staff', w.staff, NULL, NULL, false, false, 0),
+            ('staff_kindergarten_class', w.staff_kg, NULL, NULL, false, false, 0),
+            ('staff_social', w.staff_social, NULL, NULL, false, false, 0),
+            ('population', w.population, NULL, NULL, w.estimated, false, 0),
+            ('slots_per_thousand', NULL, CASE WHEN w.population > 0 THEN w.slots END,
+             CASE WHEN w.population > 0 THEN w.population END, w.estimated AND w.population > 0,
+             w.population > 0, 1000),
+            ('recognitions_provincial_inclusive', w.provincial_inclusive, NULL, NULL, false, false, 0),
+            ('recognitions_provincial_model', w.provincial_model, NULL, NULL, false, false, 0),
+            ('recognitions_municipal_inclusive', w.municipal_inclusive, NULL, NULL, false, false, 0),
+            ('recognitions_municipal_model', w.municipal_model, NULL, NULL, false, false, 0),
+            ('inclusive_slots_share', NULL, w.inclusive_slots, w.slots, false, true, 100),
+            ('streets_with_inclusive_facility_share', NULL, CASE WHEN w.streets > 0 THEN w.streets_inclusive END,
+             CASE WHEN w.streets > 0 THEN w.streets END, false, w.streets > 0, 100),
+            ('subsidies_paid', CASE WHEN w.subsidies THEN w.paid END, NULL, NULL, false, false, 0),
+            ('inspection_coverage', NULL, CASE WHEN w.inspections THEN w.covered END,
+             CASE WHEN w.inspections THEN w.facilities END, false, w.inspections, 100),
+            ('rectifications_overdue', CASE WHEN w.inspections THEN w.overdue END, NULL, NULL, false, false, 0),
+            ('penalties', CASE WHEN w.inspections THEN w.penalties END, NULL, NULL, false, false, 0),
+            ('self_inspection_rate', NULL, CASE WHEN w.self_inspections THEN w.self_inspected END,
+             CASE WHEN w.self_inspections THEN w.facilities END, false, w.self_inspections, 100),
+            -- no history of training compliance or equipment: a past month has neither
+            ('training_compliance_rate', NULL, NULL, NULL, false, false, 0),
+            ('safety_equipment_compliance_rate', NULL, NULL, NULL, false, false, 0),
+            ('guidance_sessions', CASE WHEN w.guided THEN w.guidance END, NULL, NULL, false, false, 0),
+            -- the bench year has no development target: no completion (checked in main())
+            ('target_completion_inclusive_facilities_built', NULL, NULL, NULL, false, false, 0),
+            ('target_completion_model_facilities', NULL, NULL, NULL, false, false, 0),
+            ('target_completion_streets_with_inclusive_share', NULL, NULL, NULL, false, false, 0),
+            ('target_completion_slots_per_thousand', NULL, NULL, NULL, false, false, 0)
+        ) AS x(indicator, value, num, den, est, rate, scale)
+    ) AS x
+    RETURNING indicator, value, numerator, denominator, estimated
 )
-SELECT d.code, v.facilities, v.facilities_kindergarten_class, v.facilities_social, v.facilities_form_standalone,
-       v.facilities_form_community_embedded, v.facilities_form_employer, v.facilities_form_comprehensive_center,
-       v.facilities_form_family_point, v.facilities_filed, v.slots, v.enrolled, v.staff,
-       v.staff_kindergarten_class, v.staff_social, r.recognitions_provincial_inclusive,
-       r.recognitions_provincial_model, r.recognitions_municipal_inclusive, r.recognitions_municipal_model
-FROM regions_district d
-LEFT JOIN by_version v ON v.district_id = d.code
-LEFT JOIN by_recognition r ON r.district_id = d.code
-ORDER BY d.code
+INSERT INTO bench_raw_snapshot (period, district_id, indicator, revision, value, numerator, denominator, status,
+                                estimated, as_of)
+SELECT %(period)s, NULL, c.indicator, 1, c.value, c.num, c.den,
+       CASE WHEN c.value IS NULL THEN 'unavailable' ELSE 'provisional' END, c.est, now()
+FROM (
+    SELECT u.indicator,
+           CASE WHEN count(u.value) = 0 THEN NULL
+                WHEN k.unit IN ('percent', 'per_thousand') THEN
+                    coalesce(round(coalesce(sum(u.numerator), 0)
+                                   * CASE k.unit WHEN 'percent' THEN 100 ELSE 1000 END
+                                   / nullif(sum(u.denominator), 0), 4), 0)
+                ELSE sum(u.value) END AS value,
+           CASE WHEN count(u.value) > 0 AND k.unit IN ('percent', 'per_thousand')
+                THEN coalesce(sum(u.numerator), 0) END AS num,
+           CASE WHEN count(u.value) > 0 AND k.unit IN ('percent', 'per_thousand')
+                THEN coalesce(sum(u.denominator), 0) END AS den,
+           coalesce(bool_or(u.estimated) FILTER (WHERE u.value IS NOT NULL), false) AS est
+    FROM units u JOIN (SELECT DISTINCT code, unit FROM reports_indicator) k ON k.code = u.indicator
+    GROUP BY u.indicator, k.unit
+) AS c
+"""
+# Shaped like the snapshot table: its columns, defaults, checks and indexes, and its foreign key to the units.
+RAW_TABLE = [
+    "CREATE TABLE bench_raw_snapshot (LIKE reports_snapshot INCLUDING ALL)",
+    "ALTER TABLE bench_raw_snapshot ADD FOREIGN KEY (district_id) REFERENCES regions_district (code) "
+    "DEFERRABLE INITIALLY DEFERRED",
+]
+# What the portal and the raw statement stored must be the same rows (both directions empty).
+DIFFERENCE = """
+SELECT 'portal only', * FROM (
+    SELECT district_id, indicator, value, numerator, denominator, status, estimated FROM reports_snapshot
+    WHERE period = %(period)s
+    EXCEPT SELECT district_id, indicator, value, numerator, denominator, status, estimated FROM bench_raw_snapshot
+) a
+UNION ALL
+SELECT 'raw only', * FROM (
+    SELECT district_id, indicator, value, numerator, denominator, status, estimated FROM bench_raw_snapshot
+    EXCEPT SELECT district_id, indicator, value, numerator, denominator, status, estimated FROM reports_snapshot
+    WHERE period = %(period)s
+) b
+LIMIT 10
 """
 RAW_CODES = [
     "facilities",
@@ -349,54 +522,63 @@ RAW_CODES = [
 ]
 
 
-def raw_call() -> dict[str, dict[str, int]]:
+def raw_params() -> dict:
+    from datetime import timedelta
+
+    return {
+        "day": DAY,
+        "period": PERIOD,
+        "last": DAY,
+        "year": PERIOD.year,
+        "year_ago": DAY - timedelta(days=365),
+        "quarter": date(PERIOD.year, 3 * ((PERIOD.month - 1) // 3) + 1, 1),
+    }
+
+
+def raw_call() -> int:
+    """The hand-written statement, writing every unit's and the city's rows; returns the rows written."""
     with connection.cursor() as cursor:
-        cursor.execute(RAW, {"day": DAY})
-        return {row[0]: dict(zip(RAW_CODES, (int(v or 0) for v in row[1:]), strict=True)) for row in cursor}
+        cursor.execute(RAW, raw_params())
+        return cursor.rowcount
 
 
-def portal_call(chunk_size: int) -> int:
+def portal_call(max_facilities: int) -> int:
     """What compile_period does (every chunk of units, then the city), for a fixed `today`."""
     from reports.compilation import chunks_of_units, compile_chunk, compile_city
 
     written = sum(
-        compile_chunk(period=PERIOD, district_codes=chunk, today=TODAY) for chunk in chunks_of_units(chunk_size)
+        compile_chunk(period=PERIOD, district_codes=chunk, today=TODAY) for chunk in chunks_of_units(max_facilities)
     )
     return written + compile_city(period=PERIOD, today=TODAY)
 
 
 def empty_snapshots() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE reports_snapshot, reports_periodstate")
+        cursor.execute("TRUNCATE reports_snapshot, reports_periodstate, bench_raw_snapshot")
 
 
-def stored_figures() -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+def stored_city() -> dict[str, int]:
     from reports.models import Snapshot
 
-    units: dict[str, dict[str, int]] = {}
     city: dict[str, int] = {}
-    for district, indicator, value, status in Snapshot.objects.filter(
-        period=PERIOD, indicator__in=RAW_CODES
-    ).values_list("district_id", "indicator", "value", "status"):
-        assert status == "provisional" and value == value.to_integral_value(), (district, indicator, value, status)
-        if district is None:
-            city[indicator] = int(value)
-        else:
-            units.setdefault(district, {})[indicator] = int(value)
-    return units, city
-
-
-def check(raw: dict[str, dict[str, int]]) -> dict[str, int]:
-    """The stored figures equal the raw query's, unit by unit; the city's are their sums. Returns the city's."""
-    units, city = stored_figures()
-    assert set(units) == set(raw), "units differ"
-    differing = [
-        (code, k, units[code][k], raw[code][k]) for code in raw for k in RAW_CODES if units[code][k] != raw[code][k]
-    ]
-    assert not differing, differing[:10]
-    sums = {k: sum(row[k] for row in raw.values()) for k in RAW_CODES}
-    assert city == sums, (city, sums)
+    for indicator, value in Snapshot.objects.filter(
+        period=PERIOD, indicator__in=RAW_CODES, district__isnull=True
+    ).values_list("indicator", "value"):
+        city[indicator] = int(value)
     return city
+
+
+def check() -> dict[str, int]:
+    """Every row the portal stored equals the raw statement's (unit, indicator, value, numerator, denominator,
+    status, estimated), and there are as many; returns the city's counts."""
+    with connection.cursor() as cursor:
+        cursor.execute(DIFFERENCE, {"period": PERIOD})
+        differing = cursor.fetchall()
+        cursor.execute("SELECT (SELECT count(*) FROM reports_snapshot), (SELECT count(*) FROM bench_raw_snapshot)")
+        portal_rows, raw_rows = cursor.fetchone()
+    assert not differing, differing
+    assert portal_rows == raw_rows > 0, (portal_rows, raw_rows)
+    return stored_city()
 
 
 def timed(fn) -> tuple[float, object]:
@@ -405,27 +587,27 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def compile_rounds(rounds: int, chunk_size: int) -> tuple[list[float], list[float], dict]:
-    """Alternating rounds (portal from an empty snapshot table, raw SQL); the figures checked after each."""
+def compile_rounds(rounds: int, max_facilities: int) -> tuple[list[float], list[float], dict]:
+    """Alternating rounds (portal, raw SQL), both writing into empty tables; the rows compared after each."""
     portal, raw = [], []
     city = {}
     for _ in range(rounds):
         empty_snapshots()
-        seconds, written = timed(lambda: portal_call(chunk_size))
+        seconds, written = timed(lambda: portal_call(max_facilities))
         portal.append(seconds)
-        seconds, figures = timed(raw_call)
+        seconds, _city_rows = timed(raw_call)
         raw.append(seconds)
-        city = check(figures)
+        city = check()
         assert written > 0
     return portal, raw, city
 
 
-def compute_only(chunk_size: int) -> float:
+def compute_only(max_facilities: int) -> float:
     """compile_units over the chunks, nothing stored: how much of the portal's time is computing."""
     from reports.compilation import chunks_of_units, compile_units
 
     start = time.perf_counter()
-    for chunk in chunks_of_units(chunk_size):
+    for chunk in chunks_of_units(max_facilities):
         compile_units(period=PERIOD, district_codes=chunk, today=TODAY)
     return time.perf_counter() - start
 
@@ -484,7 +666,9 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=UNITS, help="county-level units (the 10 seeded included)")
     parser.add_argument("--facilities", type=int, default=FACILITIES)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
-    parser.add_argument("--chunk-size", type=int, default=CHUNK, help="units per chunk (compile_period's default 5)")
+    parser.add_argument(
+        "--chunk-facilities", type=int, default=CHUNK, help="facilities per chunk of units (the portal's default)"
+    )
     parser.add_argument("--requests", type=int, default=REQUESTS, help="statistics requests per size")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -499,6 +683,7 @@ def main() -> None:
     try:
         from rest_framework.test import APIClient
 
+        from facilities.models import DevelopmentTarget
         from suzhou_childcare.accounts.models import User
         from suzhou_childcare.accounts.services import api_token_issue
 
@@ -512,24 +697,34 @@ def main() -> None:
             f"database: PostgreSQL {connection.pg_version // 10000}; filled in {filled:.0f} s: "
             + ", ".join(f"{table.split('_', 1)[1]} {n:,}" for table, n in rows.items())
         )
-        print(f"month {PERIOD:%Y-%m} as of {DAY}, chunks of {args.chunk_size} units (compile_period's way)")
+        from reports.compilation import chunks_of_units
 
-        portal, raw, city = compile_rounds(args.rounds, args.chunk_size)
+        assert not DevelopmentTarget.objects.filter(year=PERIOD.year).exists()  # the raw side relies on it
+        with connection.cursor() as cursor:
+            for sql in RAW_TABLE:
+                cursor.execute(sql)
+        chunks = chunks_of_units(args.chunk_facilities)
+        print(
+            f"month {PERIOD:%Y-%m} as of {DAY}: {len(chunks)} chunks of units of at most "
+            f"{args.chunk_facilities:,} facilities (compile_period's way)"
+        )
+
+        portal, raw, city = compile_rounds(args.rounds, args.chunk_facilities)
         written = snapshot_rows()
         single = statistics.median(portal)
         print(
-            f"single: portal {single:.2f} s ({seconds_list(portal)}), raw GROUP BY {statistics.median(raw):.2f} s "
+            f"single: portal {single:.2f} s ({seconds_list(portal)}), raw SQL {statistics.median(raw):.2f} s "
             f"({seconds_list(raw)}); {written:,} snapshot rows written per compile"
         )
         print(
-            "figures agree (every unit and the city): "
+            "stored rows identical (every indicator of every unit and the city): "
             + ", ".join(f"{k} {city[k]:,}" for k in ("facilities", "slots", "enrolled", "staff"))
             + ", recognitions "
             + "/".join(str(city[k]) for k in RAW_CODES if k.startswith("recognitions"))
         )
         ratio = single / statistics.median(raw)
         print(f"ratio portal ÷ raw SQL {ratio:.2f} (target ≤ 1.5)")
-        computing = compute_only(args.chunk_size)
+        computing = compute_only(args.chunk_facilities)
         print(f"of the portal's time: compile_units over the chunks alone {computing:.2f} s (nothing stored)")
 
         # The statistics endpoint, 1× and 10× snapshot rows
@@ -556,7 +751,7 @@ def main() -> None:
         start = time.perf_counter()
         fill_facilities(args.facilities, districts, admin.pk)
         filled_again = time.perf_counter() - start
-        portal_2, raw_2, city_2 = compile_rounds(args.rounds, args.chunk_size)
+        portal_2, raw_2, city_2 = compile_rounds(args.rounds, args.chunk_facilities)
         doubled = statistics.median(portal_2)
         print(
             f"doubled ({counts()['facilities_facility']:,} facilities, filled in {filled_again:.0f} s): portal "

@@ -1,46 +1,27 @@
 // An operator signs up and files; the unit's officer records it; the receipt's QR link verifies it.
-// Screenshots of every step go to e2e/screenshots/. Run through `make e2e` (scripts/e2e.sh).
-import { chromium } from "playwright-core";
-import { mkdirSync, writeFileSync } from "node:fs";
+// Screenshots of every step go to e2e/screenshots/filing/. Run through `make e2e` (scripts/e2e.sh).
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FILED, PHONE, base, expect, journey, submit } from "./lib.mjs";
 
-const base = process.env.E2E_BASE_URL;
 const data = JSON.parse(process.env.E2E_DATA);
-const officer = { username: "e2e_gusu_officer", password: process.env.E2E_OFFICER_PASSWORD };
-const shots = join(process.cwd(), "e2e", "screenshots");
-mkdirSync(shots, { recursive: true });
+const officer = { username: "e2e_gusu_officer", password: process.env.E2E_STAFF_PASSWORD };
 const pdf = join(tmpdir(), "e2e-material.pdf");
 writeFileSync(pdf, "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
-let step = 0;
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, `${String(++step).padStart(2, "0")}-${name}.png`), fullPage: true });
-}
-function expect(condition, message) {
-  if (!condition) throw new Error(`E2E: ${message}`);
-}
-async function submit(page, selector) {
-  // Click and wait for the page the form leads to, so the next step never races the redirect.
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
-}
-
-try {
+const { page, shot, run } = await journey("filing");
+await run(async () => {
   // 1. The operator signs up from the login page.
-  const operator = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  const operator = await page();
   await operator.goto(`${base}/accounts/login/`);
   await shot(operator, "login");
   await submit(operator, 'a[href="/facilities/signup/"]');
-  await operator.fill("#id_username", "e2e_operator");
+  await operator.fill("#id_username", FILED.operator);
   await operator.fill("#id_full_name", "陈园长");
   await operator.fill("#id_password1", data.password);
   await operator.fill("#id_password2", data.password);
-  await operator.fill("#id_facility_name", "姑苏小橘子托育中心");
+  await operator.fill("#id_facility_name", FILED.facility);
   await operator.fill("#id_uscc", data.uscc);
   await operator.selectOption("#id_registration_route", "enterprise");
   await operator.selectOption("#id_category", "social");
@@ -118,13 +99,13 @@ try {
   const facilityUrl = operator.url();
 
   // 3. The unit's officer records it.
-  const office = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  const office = await page();
   await office.goto(`${base}/accounts/login/`);
   await office.fill("#id_username", officer.username);
   await office.fill("#id_password", officer.password);
   await submit(office, "button[type=submit].btn-primary");
   await office.goto(`${base}/facilities/queue/`);
-  expect((await office.textContent("body")).includes("姑苏小橘子托育中心"), "the filing is in the unit's queue");
+  expect((await office.textContent("body")).includes(FILED.facility), "the filing is in the unit's queue");
   await shot(office, "officer-queue");
   await office.goto(facilityUrl);
   await submit(office, 'button:has-text("予以备案并出具回执")');
@@ -135,14 +116,11 @@ try {
   const verifyUrl = await office.getAttribute("[data-verify-url]", "data-verify-url");
   expect(verifyUrl && verifyUrl.includes("/verify/"), "the receipt carries the verification link");
 
-  // 4. Anyone follows the QR link.
-  const visitor = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  // 4. Anyone follows the QR link, with a phone's camera.
+  const visitor = await page(PHONE);
   await visitor.goto(verifyUrl);
   const text = await visitor.textContent("body");
-  expect(text.includes("姑苏小橘子托育中心") && text.includes("已备案"), "the public page verifies the filing");
+  expect(text.includes(FILED.facility) && text.includes("已备案"), "the public page verifies the filing");
   expect(!text.includes("陈园长") && !text.includes(data.ids[0]), "no personal data on the public page");
   await shot(visitor, "public-verification");
-  console.log(`e2e: passed, ${step} screenshots in e2e/screenshots/`);
-} finally {
-  await browser.close();
-}
+});

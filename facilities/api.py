@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from suzhou_childcare.audit.services import personal_data_access_record
 from suzhou_childcare.crypto import mask_identifier
 from suzhou_childcare.drf import PageSizePagination
 from suzhou_childcare.errors import NotFound, ValidationFailed
@@ -329,6 +330,8 @@ class StaffOutputSerializer(serializers.Serializer):
 class StaffListApi(APIView):
     """The facility's current staff roster, ID numbers masked."""
 
+    pagination_class = None  # one facility's roster: bounded, not paged
+
     @extend_schema(responses={200: StaffOutputSerializer(many=True)})
     def get(self, request, pk: int):
         facility = selectors.facility_get_for(user=request.user, pk=pk)
@@ -354,6 +357,7 @@ class MaterialUploadInputSerializer(serializers.Serializer):
 
 class MaterialListCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = None  # one facility's filing materials: bounded, not paged
 
     @extend_schema(responses={200: MaterialOutputSerializer(many=True)})
     def get(self, request, pk: int):
@@ -381,6 +385,14 @@ class MaterialDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, pk: int, material_pk: int):
         material = selectors.material_get_for(user=request.user, facility_pk=pk, pk=material_pk)
+        # Materials carry personal data (staff certificates, health checks, ID copies): each download is audited,
+        # against the facility (the file's own name may hold personal data and the trail keeps it for good).
+        personal_data_access_record(
+            actor=request.user,
+            kind="download",
+            target=material.facility,
+            detail={"material": material.pk, "kind": material.kind},
+        )
         response = FileResponse(material.file.open("rb"), content_type=material.content_type)
         response["Content-Disposition"] = f'attachment; filename="material-{material.pk}"'
         response["Cache-Control"] = "private, no-store"

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from facilities.models import (
     INCLUSIVE_KINDS,
     Category,
     DevelopmentTarget,
+    Facility,
     FacilityForm,
     FilingStatus,
     GuidanceActivity,
@@ -42,8 +44,9 @@ FILED = [FilingStatus.FILED, FilingStatus.VERIFIED, FilingStatus.NONCONFORMING, 
 FOUR = Decimal("0.0001")
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
+    """One figure (a tuple: ~50,000 of them per month at national scale)."""
+
     value: Decimal | None
     numerator: Decimal | None = None
     denominator: Decimal | None = None
@@ -67,7 +70,7 @@ def as_of_day(period: date, today: date) -> date:
 
 
 def _count(n) -> Figure:
-    return Figure(Decimal(n or 0).quantize(FOUR))
+    return Figure(Decimal(n or 0))  # a whole number: exact as it is
 
 
 def _rate(numerator, denominator, *, scale: int = 100, estimated: bool = False) -> Figure:
@@ -217,12 +220,8 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
                 ),
             )
         )
-    # The targets' aggregate reads every unit of the city, so it is skipped (all `unavailable`, as it would give)
-    # when the year has no target at all.
-    targets = (
-        target_figures(period=period, day=day) if DevelopmentTarget.objects.filter(year=period.year).exists() else {}
-    )
     figures: dict[tuple[str, str], Figure] = {}
+    forms, kinds = FacilityForm.values, RecognitionKind.values  # each `.values` builds a new list
     for code in codes:
         f = facility_rows.get(code, {})
         s = staff_rows.get(code, {})
@@ -235,7 +234,7 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
             "facilities": _count(f.get("facilities")),
             "facilities_kindergarten_class": _count(f.get("kg")),
             "facilities_social": _count(f.get("social")),
-            **{f"facilities_form_{form}": _count(f.get(f"form_{form}")) for form in FacilityForm.values},
+            **{f"facilities_form_{form}": _count(f.get(f"form_{form}")) for form in forms},
             "facilities_filed": _count(f.get("filed")),
             "filing_rate": _rate(f.get("filed"), f.get("facilities")),
             "slots": _count(f.get("slots_sum")),
@@ -248,7 +247,7 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
             "slots_per_thousand": _rate(f.get("slots_sum"), pop, scale=1000, estimated=estimated)
             if pop
             else UNAVAILABLE,
-            **{f"recognitions_{kind}": _count(rec.get(kind)) for kind in RecognitionKind.values},
+            **{f"recognitions_{kind}": _count(rec.get(kind)) for kind in kinds},
             "inclusive_slots_share": _rate(f.get("inclusive_slots"), f.get("slots_sum")),
             "streets_with_inclusive_facility_share": _rate(streets_inclusive.get(code), streets.get(code))
             if streets.get(code)
@@ -276,90 +275,147 @@ def compile_units(*, period: date, district_codes: list[str], today: date | None
         }
         for indicator, figure in unit.items():
             figures[(code, indicator)] = figure
-    for code in codes:
-        for indicator in TARGET_CODES:
-            completion = targets.get(code, {}).get(indicator)
-            figures[(code, indicator)] = Figure(*completion) if completion else UNAVAILABLE
     return figures
 
 
-def city_figures(unit_figures: dict[tuple[str, str], Figure]) -> dict[str, Figure]:
-    """The city's figures from its units': counts summed, rates from summed numerators and denominators."""
+def target_rows(*, period: date, today: date | None = None) -> dict[tuple[str | None, str], Figure]:
+    """The completion of the year's targets for every unit and the city, once per month (the targets' aggregate reads
+    every unit of the city, so the chunks leave it to `compile_city`). A year without any target: all
+    `unavailable`, as the aggregate would give, without running it."""
+    day = as_of_day(period, today or timezone.localdate())
+    codes = list(District.objects.values_list("code", flat=True))
+    has_targets = DevelopmentTarget.objects.filter(year=period.year).exists()
+    targets = target_figures(period=period, day=day) if has_targets else {}
+    rows = {}
+    for code in [*codes, None]:
+        for indicator in TARGET_CODES:
+            completion = targets.get(code, {}).get(indicator)
+            rows[(code, indicator)] = Figure(*completion) if completion else UNAVAILABLE
+    return rows
+
+
+def city_figures(totals: dict[str, dict]) -> dict[str, Figure]:
+    """The city's figures from its units' totals per indicator (summed in the database by `_unit_totals`): counts
+    summed, rates from summed numerators and denominators (never averages of rates)."""
     from .catalogue import UNITS
 
-    by_indicator: dict[str, list[Figure]] = defaultdict(list)
-    for (_code, indicator), figure in unit_figures.items():
-        by_indicator[indicator].append(figure)
     city = {}
-    for indicator, figures in by_indicator.items():
-        available = [f for f in figures if f.available]
-        if not available:
+    for indicator, row in totals.items():
+        if not row["available"]:
             city[indicator] = UNAVAILABLE
             continue
-        estimated = any(f.estimated for f in available)
+        estimated = bool(row["estimated"])
         if UNITS[indicator] in ("percent", "per_thousand"):
             scale = 1000 if UNITS[indicator] == "per_thousand" else 100
-            city[indicator] = _rate(
-                sum((f.numerator or 0 for f in available), Decimal(0)),
-                sum((f.denominator or 0 for f in available), Decimal(0)),
-                scale=scale,
-                estimated=estimated,
-            )
+            city[indicator] = _rate(row["numerator"], row["denominator"], scale=scale, estimated=estimated)
         else:
-            city[indicator] = Figure(sum((f.value for f in available), Decimal(0)).quantize(FOUR), estimated=estimated)
+            city[indicator] = Figure(Decimal(row["value"] or 0).quantize(FOUR), estimated=estimated)
     return city
+
+
+def _latest(period: date):
+    """The latest revision of each (unit, indicator) of the month, chosen in the database (units only: the city's
+    NULL unit never equals itself in the subquery)."""
+    newer = Snapshot.objects.filter(
+        period=period,
+        district_id=OuterRef("district_id"),
+        indicator=OuterRef("indicator"),
+        revision__gt=OuterRef("revision"),
+    )
+    return Snapshot.objects.filter(period=period).filter(~Exists(newer))
+
+
+def _unit_totals(period: date, indicators) -> dict[str, dict]:
+    """Per indicator, the sums over the units' latest available figures, in one GROUP BY."""
+    available = ~Q(status=SnapshotStatus.UNAVAILABLE)
+    revised = Snapshot.objects.filter(period=period, district__isnull=False, revision__gt=1).exists()
+    rows = (
+        (_latest(period) if revised else Snapshot.objects.filter(period=period))
+        .filter(district__isnull=False, indicator__in=list(indicators))
+        .values("indicator")
+        .annotate(
+            available=Count("id", filter=available),
+            value=Sum("value", filter=available),
+            numerator=Sum("numerator", filter=available),
+            denominator=Sum("denominator", filter=available),
+            estimated=Count("id", filter=available & Q(estimated=True)),
+        )
+    )
+    totals = {indicator: {"available": 0, "estimated": 0} for indicator in indicators}
+    totals.update({row["indicator"]: row for row in rows})
+    return totals
 
 
 def _store(period: date, rows: dict[tuple[str | None, str], Figure], *, final: bool, now) -> int:
     """Write what changed; return how many rows were written (0 when nothing changed)."""
-    latest = {}
     districts = {district for district, _indicator in rows}
-    current = Snapshot.objects.filter(period=period, indicator__in=CODES)
+    units = [d for d in districts if d is not None]
+    where = Q(district_id__in=units) if units else Q(pk__in=[])
+    if None in districts:
+        where |= Q(district__isnull=True)
     current = (
-        current.filter(district__isnull=True) if districts == {None} else current.filter(district_id__in=districts)
+        Snapshot.objects.filter(where, period=period, indicator__in={indicator for _d, indicator in rows})
+        .order_by("revision")  # the latest revision of each key last
+        .values_list("id", "district_id", "indicator", "revision", *VALUE_FIELDS)
     )
-    for snap in current.order_by("district_id", "indicator", "revision"):
-        latest[(snap.district_id, snap.indicator)] = snap
-    created: list[Snapshot] = []
+    latest = {(row[1], row[2]): (row[0], row[3], row[4:]) for row in current}
+    created: list[tuple] = []
     updated: list[Snapshot] = []
-    for (district, indicator), figure in rows.items():
-        status = (
-            SnapshotStatus.UNAVAILABLE
-            if not figure.available
-            else (SnapshotStatus.FINAL if final else SnapshotStatus.PROVISIONAL)
-        )
-        values = {
-            "value": figure.value,
-            "numerator": figure.numerator,
-            "denominator": figure.denominator,
-            "status": status,
-            "estimated": figure.estimated,
-        }
-        old = latest.get((district, indicator))
-        if old is not None and all(_same(getattr(old, k), v) for k, v in values.items()):
+    available_status = SnapshotStatus.FINAL.value if final else SnapshotStatus.PROVISIONAL.value
+    unavailable_status = SnapshotStatus.UNAVAILABLE.value
+    for (district, indicator), (value, numerator, denominator, estimated) in rows.items():
+        status = unavailable_status if value is None else available_status
+        values = (value, numerator, denominator, status, estimated)
+        old = latest.get((district, indicator)) if latest else None
+        if old is not None and all(_same(a, b) for a, b in zip(old[2], values, strict=True)):
             continue
         if old is None:
-            created.append(Snapshot(period=period, district_id=district, indicator=indicator, as_of=now, **values))
+            created.append((district, indicator, 1, *values))
         elif final:
             # A final figure is never changed: a recompute that differs is a new revision.
-            created.append(
-                Snapshot(
-                    period=period,
-                    district_id=district,
-                    indicator=indicator,
-                    revision=old.revision + 1,
-                    as_of=now,
-                    **values,
-                )
-            )
+            created.append((district, indicator, old[1] + 1, *values))
         else:
-            for key, value in values.items():
-                setattr(old, key, value)
-            old.as_of = now
-            updated.append(old)
-    Snapshot.objects.bulk_create(created)
-    Snapshot.objects.bulk_update(updated, ["value", "numerator", "denominator", "status", "estimated", "as_of"])
+            updated.append(Snapshot(pk=old[0], as_of=now, **dict(zip(VALUE_FIELDS, values, strict=True))))
+    _insert(period, created, now=now)
+    Snapshot.objects.bulk_update(updated, [*VALUE_FIELDS, "as_of"], batch_size=2000)
     return len(created) + len(updated)
+
+
+VALUE_FIELDS = ["value", "numerator", "denominator", "status", "estimated"]
+SNAPSHOT_COLUMNS = ["period", "district_id", "indicator", "revision", *VALUE_FIELDS, "as_of"]
+
+
+def _copy_cell(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _insert(period: date, created: list[tuple], *, now) -> None:
+    """New snapshot rows (unit, indicator, revision, value, numerator, denominator, status, estimated): COPY on
+    PostgreSQL (a first compile writes ~45 rows per unit), bulk_create elsewhere."""
+    if not created:
+        return
+    if connection.vendor != "postgresql":
+        fields = ["district_id", "indicator", "revision", *VALUE_FIELDS]
+        Snapshot.objects.bulk_create(
+            (Snapshot(period=period, as_of=now, **dict(zip(fields, row, strict=True))) for row in created),
+            batch_size=2000,
+        )
+        return
+    from subsidies.services.calculation import _copy, _copy_text
+
+    head, tail = f"{period.isoformat()}\t", f"\t{now.isoformat()}\n"
+    cell = _copy_cell
+    text = "".join(
+        f"{head}{cell(district)}\t{_copy_text(indicator)}\t{revision}\t{cell(value)}\t{cell(numerator)}\t"
+        f"{cell(denominator)}\t{status}\t{'t' if estimated else 'f'}{tail}"
+        for district, indicator, revision, value, numerator, denominator, status, estimated in created
+    )
+    with connection.cursor() as cursor:
+        _copy(cursor, Snapshot, SNAPSHOT_COLUMNS, text)
 
 
 def _same(a, b) -> bool:
@@ -374,7 +430,7 @@ def compile_chunk(*, period: date, district_codes: list[str], today: date | None
     figures = compile_units(period=period, district_codes=district_codes, today=today)
     with transaction.atomic():
         state, _created = PeriodState.objects.select_for_update().get_or_create(period=period)
-        changed = _store(period, dict(figures.items()), final=state.status == SnapshotStatus.FINAL, now=now)
+        changed = _store(period, figures, final=state.status == SnapshotStatus.FINAL, now=now)
         state.compiled_at = now
         if changed:
             state.changed_at = now
@@ -383,47 +439,48 @@ def compile_chunk(*, period: date, district_codes: list[str], today: date | None
 
 
 def compile_city(*, period: date, today: date | None = None) -> int:
-    """The city's rows from the stored units' latest figures (run after every chunk of the month)."""
+    """Once the month's chunks are stored: the completion of the year's targets (every unit and the city), then the
+    city's rows from the units' latest figures, summed in the database."""
     now = timezone.now()
-    newer = Snapshot.objects.filter(
-        period=period,
-        district_id=OuterRef("district_id"),
-        indicator=OuterRef("indicator"),
-        revision__gt=OuterRef("revision"),
-    )
-    units = {
-        (district, indicator): Figure(value, numerator, denominator, estimated)
-        for district, indicator, value, numerator, denominator, estimated in Snapshot.objects.filter(
-            period=period, district__isnull=False
-        )
-        .filter(~Exists(newer))  # the latest revision of each key, chosen in the database
-        .values_list("district_id", "indicator", "value", "numerator", "denominator", "estimated")
-    }
-    city = city_figures(units)
-    # The city's target completion is measured against the city's own targets, not the sum of the units'.
-    day = as_of_day(period, today or timezone.localdate())
-    for indicator, completion in target_figures(period=period, day=day).get(None, {}).items():
-        city[indicator] = Figure(*completion) if completion else UNAVAILABLE
+    targets = target_rows(period=period, today=today)
     with transaction.atomic():
         state, _created = PeriodState.objects.select_for_update().get_or_create(period=period)
-        changed = _store(
-            period, {(None, k): v for k, v in city.items()}, final=state.status == SnapshotStatus.FINAL, now=now
-        )
+        final = state.status == SnapshotStatus.FINAL
+        unit_targets = {key: figure for key, figure in targets.items() if key[0] is not None}
+        changed = _store(period, unit_targets, final=final, now=now)
+        city = city_figures(_unit_totals(period, [c for c in CODES if c not in TARGET_CODES]))
+        # The city's target completion is measured against the city's own targets, not the sum of the units'.
+        city.update({indicator: figure for (code, indicator), figure in targets.items() if code is None})
+        changed += _store(period, {(None, k): v for k, v in city.items()}, final=final, now=now)
         if changed:
             state.changed_at = now
             state.save(update_fields=["changed_at"])
     return changed
 
 
-def chunks_of_units(size: int = 5) -> list[list[str]]:
-    codes = list(District.objects.order_by("code").values_list("code", flat=True))
-    return [codes[i : i + size] for i in range(0, len(codes), size)]
+def chunks_of_units(max_facilities: int | None = None, max_units: int | None = None) -> list[list[str]]:
+    """The units in code order, grouped so that each chunk holds at most about `max_facilities` facilities and
+    `max_units` units (settings.INDICATOR_CHUNK_FACILITIES / INDICATOR_CHUNK_UNITS): few large chunks keep the
+    per-chunk overhead small, and more than one lets several workers share a month."""
+    cap = max_facilities or settings.INDICATOR_CHUNK_FACILITIES
+    unit_cap = max_units or settings.INDICATOR_CHUNK_UNITS
+    per_unit = dict(Facility.objects.values("district_id").annotate(n=Count("id")).values_list("district_id", "n"))
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for code in District.objects.order_by("code").values_list("code", flat=True):
+        n = per_unit.get(code, 0)
+        if chunks[-1] and (size + n > cap or len(chunks[-1]) >= unit_cap):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(code)
+        size += n
+    return [chunk for chunk in chunks if chunk]
 
 
-def compile_period(*, period: date, today: date | None = None, chunk_size: int = 5) -> int:
+def compile_period(*, period: date, today: date | None = None, max_facilities: int | None = None) -> int:
     """The whole month in this process: every chunk, then the city. Returns rows written."""
     changed = sum(
-        compile_chunk(period=period, district_codes=chunk, today=today) for chunk in chunks_of_units(chunk_size)
+        compile_chunk(period=period, district_codes=chunk, today=today) for chunk in chunks_of_units(max_facilities)
     )
     return changed + compile_city(period=period, today=today)
 

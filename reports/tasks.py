@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from celery import shared_task
-from django.db.models import F
-from django.db.models.functions import Least
+from django.db import transaction
 from django.utils import timezone
 
 from suzhou_childcare.outbox.models import Job
@@ -33,9 +32,16 @@ def compile_chunk_task(*, period: str, district_codes: list[str], job_id: str | 
         raise
     if job_id is None:
         return changed + compile_city(period=month)
-    # Capped: a chunk delivered again must not count twice.
-    Job.objects.filter(id=job_id).update(done=Least(F("done") + len(district_codes), F("total")), status="running")
-    job = Job.objects.get(id=job_id)
+    # Counted once per chunk, under the job's row lock: a chunk run again because its worker died after counting it
+    # (before its outbox row was marked done) must not count twice, or the job would finish before its last chunk.
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(id=job_id)
+        counted = job.result.get("chunks_counted", [])
+        if district_codes[0] not in counted:
+            job.done = min(job.done + len(district_codes), job.total)
+            job.result = {**job.result, "chunks_counted": [*counted, district_codes[0]]}
+            job.status = "running"
+            job.save(update_fields=["done", "result", "status", "updated_at"])
     if job.done >= job.total:
         changed += compile_city(period=month)
         Job.objects.filter(id=job_id).update(status="succeeded", message="")
@@ -54,7 +60,7 @@ def compile_month_task(*, period: str | None = None, job_id: str | None = None) 
     month = period or timezone.localdate().replace(day=1).isoformat()
     chunks = chunks_of_units()
     if job_id is not None:
-        Job.objects.filter(id=job_id).update(total=sum(len(c) for c in chunks), done=0, status="running")
+        Job.objects.filter(id=job_id).update(total=sum(len(c) for c in chunks), done=0, result={}, status="running")
     with transaction.atomic():
         for chunk in chunks:
             enqueue(compile_chunk_task, period=month, district_codes=chunk, job_id=job_id)

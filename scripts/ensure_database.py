@@ -1,4 +1,5 @@
-"""Creates the PostgreSQL database named in DATABASE_URL if it does not exist yet (make run on a new machine)."""
+"""Creates the PostgreSQL database named in DATABASE_URL if it does not exist yet (make run on a new machine);
+with --drop, drops it instead (throw-away databases of scripts/csp_check.sh)."""
 
 import os
 import sys
@@ -26,6 +27,13 @@ def main() -> int:
         "user": db.get("USER") or None,
         "password": db.get("PASSWORD") or None,
     }
+    if "--drop" in sys.argv:
+        conn = psycopg2.connect(dbname="postgres", **params)
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db["NAME"])))
+        conn.close()
+        return 0
     try:
         psycopg2.connect(dbname=db["NAME"], **params).close()
         return 0

@@ -80,6 +80,8 @@ class ReportSubmitInputSerializer(serializers.Serializer):
 
 
 class ReportListApi(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         tags=TAGS,
         operation_id="subsidies_reports_list",
@@ -90,7 +92,7 @@ class ReportListApi(APIView):
         require_role(request.user, READERS)
         filters = query_filters(ReportFilterSerializer, request)
         rows = selectors.report_list_for(user=request.user, filters=filters).prefetch_related("lines")
-        paginator = IdCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ReportOutputSerializer(page, many=True).data)
 

@@ -99,6 +99,8 @@ class StatementDetailOutputSerializer(StatementOutputSerializer):
 
 
 class StatementListApi(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         tags=TAGS,
         operation_id="subsidies_statements_list",
@@ -108,7 +110,7 @@ class StatementListApi(APIView):
     def get(self, request):
         require_role(request.user, READERS)
         filters = query_filters(StatementFilterSerializer, request)
-        paginator = IdCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.statement_list_for(user=request.user, filters=filters), request, view=self
         )

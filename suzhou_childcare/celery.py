@@ -38,6 +38,16 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=0),  # current month provisional, last month finalised, Asia/Shanghai
         "options": {"expires": 3600},
     },
+    "audit-seal": {
+        "task": "audit.seal",
+        "schedule": 300.0,  # chains the committed audit entries by hash, every five minutes
+        "options": {"expires": 290},
+    },
+    "retention-daily": {
+        "task": "privacy.retention",
+        "schedule": crontab(hour=4, minute=0),  # purges or anonymises what is past its period, Asia/Shanghai
+        "options": {"expires": 3600},
+    },
     "rectification-reminders": {
         "task": "inspections.rectification_reminders",
         "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE is Asia/Shanghai

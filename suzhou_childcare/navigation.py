@@ -88,6 +88,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Standards"), "facilities:standards", _STAFF, _SETTINGS),
     NavItem(_("Working-day calendar"), "workdays:year_list", frozenset({Role.CITY_ADMIN}), _SETTINGS),
     NavItem(_("Accounts"), "accounts:list", _STAFF, _SETTINGS),
+    NavItem(_("Retention of personal data"), "privacy:retention", frozenset({Role.CITY_ADMIN}), _SETTINGS),
+    NavItem(_("Data-subject requests"), "privacy:subject", frozenset({Role.CITY_ADMIN}), _SETTINGS),
     NavItem(_("API documentation"), "api-docs", _STAFF, _SETTINGS),
 ]
 

@@ -28,6 +28,8 @@ class Capability:
     USE_WEB_PORTAL = "use_web_portal"
     # Deciding an administrative penalty (the proposer may never decide their own proposal).
     DECIDE_PENALTY = "decide_penalty"
+    # The retention schedule and data-subject requests (PIPL): the city admin's alone.
+    MANAGE_PERSONAL_DATA = "manage_personal_data"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -39,6 +41,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.READ_STATISTICS,
             Capability.USE_WEB_PORTAL,
             Capability.DECIDE_PENALTY,
+            Capability.MANAGE_PERSONAL_DATA,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(

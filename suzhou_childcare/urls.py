@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from reports.api import PopulationStatisticsApi
 
 from . import views
-from .accounts.api import MeApi, TokenObtainApi
+from .accounts.api import ApiTokenDetailApi, ApiTokenListApi, MeApi, TokenObtainApi
 from .audit.api import ObjectHistoryApi
 from .audit.views import object_history
 from .outbox.api import JobDetailApi
@@ -13,6 +13,8 @@ from .regions.api import DistrictDetailApi, DistrictListApi
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("auth/tokens/", ApiTokenListApi.as_view(), name="token-list"),
+    path("auth/tokens/<int:pk>/", ApiTokenDetailApi.as_view(), name="token-detail"),
     path("me/", MeApi.as_view(), name="me"),
     path("regions/districts/", DistrictListApi.as_view(), name="district-list"),
     path("regions/districts/<str:code>/", DistrictDetailApi.as_view(), name="district-detail"),
@@ -38,6 +40,7 @@ urlpatterns = [
     path("workdays/", include("suzhou_childcare.workdays.urls")),
     path("facilities/", include("facilities.urls")),
     path("notices/", include("suzhou_childcare.notices.urls")),
+    path("privacy/", include("suzhou_childcare.privacy.urls")),
     path("verify/", include("facilities.urls_public")),
     path("recognitions/", include("facilities.urls_recognition")),
     path("public/recognitions/", include("facilities.urls_public_recognition")),
@@ -49,9 +52,15 @@ urlpatterns = [
     path("public/penalties/", include("inspections.urls_public")),
     path("public/complaints/", include("inspections.urls_public_complaints")),
     path("history/<str:label>/<str:object_id>/", object_history, name="history"),
+    path("audit/", include("suzhou_childcare.audit.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script from a URL: no inline script for the policy to refuse.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]
 

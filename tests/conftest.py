@@ -83,6 +83,16 @@ def _reference_data(request):
         load_catalogue(Indicator)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters (and anything else cached) never carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def postgres_only(db):
     """Fails, rather than skips, a PostgreSQL test that ended up on another database."""

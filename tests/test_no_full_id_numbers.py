@@ -142,6 +142,7 @@ def world(debug_logs, users, make_user):
     return {"facilities": [gusu, wujiang], "users": {**users, "other_operator": other_operator}}
 
 
+@pytest.mark.timeout(600)  # walks every route (or loads the whole demo): minutes on a busy machine
 def test_no_full_id_number_in_any_get_response_export_or_log(world, debug_logs):
     numbers = [p.id_number for p in Person.objects.all()]
     assert len(numbers) >= 12 and all(len(n) == 18 for n in numbers)

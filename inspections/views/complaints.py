@@ -6,22 +6,16 @@ only). Staff of the unit: the list (never the complainant's contact), intake (12
 visit, in person), and a complaint's page with triage, linking an inspection, reply, closure and revealing
 the contact (a permission, a reason, an audit entry).
 
-Rate limit: at most `PUBLIC_LIMIT` submissions per client address per `PUBLIC_WINDOW` seconds, counted in
-Django's cache under a keyed hash of the address (the address itself is stored nowhere). The default cache
-is per-process memory; production must point CACHES at the shared Redis so that every worker counts
-together. The address comes from axes' resolver, so it honours the same REVERSE_PROXY_COUNT as the login
-lockout.
+Rate limit: at most `RATE_LIMIT_PUBLIC_COMPLAINT` submissions (a setting, "5/hour") per client address,
+counted by the shared limiter (`suzhou_childcare.ratelimit`, which says where and how it counts).
 """
 
 from __future__ import annotations
 
-import contextlib
-
-from axes.helpers import get_client_ip_address
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,9 +27,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from facilities.models import Facility
 from facilities.selectors import facility_scope_for
 from suzhou_childcare.accounts.models import Role
-from suzhou_childcare.crypto import blind_index
 from suzhou_childcare.errors import ApplicationError, NotFound, PermissionDenied
 from suzhou_childcare.permissions import Capability, can, sees_whole_city
+from suzhou_childcare.ratelimit import parse_rate, take_slot
 from suzhou_childcare.regions.models import District
 from suzhou_childcare.web import form_add_application_error, invalid_form_status
 
@@ -52,8 +46,6 @@ from ..services import complaints as services
 from ..services.complaints import STAFF_CHANNELS, handles
 
 PAGE_SIZE = 50
-PUBLIC_LIMIT = 5
-PUBLIC_WINDOW = 3600  # seconds
 READERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_OFFICER, Role.INSPECTOR})
 WEIGHT_LABELS = dict(Weight.choices)
 
@@ -70,35 +62,6 @@ def _styled(form: forms.Form) -> forms.Form:
 
 def _districts():
     return District.objects.order_by("code")
-
-
-# --- rate limit of the public form --------------------------------------------------------------------------
-
-
-def _rate_key(request: HttpRequest) -> str:
-    address = get_client_ip_address(request) or "unknown"
-    return "complaints:public:" + blind_index(address, purpose="rate")
-
-
-def _take_slot(key: str) -> bool:
-    """Count one submission of this address; False when the window's limit is already used up.
-
-    `add` starts the window (a no-op when it runs), `incr` is atomic in every cache backend, so two
-    submissions at once cannot both take the last slot.
-    """
-    cache.add(key, 0, timeout=PUBLIC_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add and incr
-        cache.add(key, 1, timeout=PUBLIC_WINDOW)
-        count = 1
-    return count <= PUBLIC_LIMIT
-
-
-def _give_back(key: str) -> None:
-    """A submission refused for its content does not use up a slot."""
-    with contextlib.suppress(ValueError):  # the window expired meanwhile
-        cache.decr(key)
 
 
 # --- public pages -------------------------------------------------------------------------------------------
@@ -149,15 +112,16 @@ def public_form(request: HttpRequest) -> HttpResponse:
     """The public complaint form (no account). Never cached: it carries the visitor's CSRF token."""
     form = PublicComplaintForm(request.POST or None)
     if request.method == "POST":
-        key = _rate_key(request)
-        if not _take_slot(key):
+        rate = settings.RATE_LIMIT_PUBLIC_COMPLAINT
+        slot = take_slot(request, scope="complaints.public", rate=rate)
+        if slot is None:
             response = render(
                 request,
                 "inspections/complaint_public_form.html",
                 {"form": _styled(PublicComplaintForm()), "limited": True},
                 status=429,
             )
-            response["Retry-After"] = str(PUBLIC_WINDOW)
+            response["Retry-After"] = str(parse_rate(rate).seconds)
             return response
         if form.is_valid():
             data = form.cleaned_data
@@ -171,12 +135,12 @@ def public_form(request: HttpRequest) -> HttpResponse:
                     complainant_phone=data["complainant_phone"],
                 )
             except ApplicationError as exc:
-                _give_back(key)
+                slot.give_back()
                 form_add_application_error(form, exc)
             else:
                 return redirect("complaints_public:done", code=complaint.tracking_code)
         else:
-            _give_back(key)
+            slot.give_back()
         return invalid_form_status(render(request, "inspections/complaint_public_form.html", {"form": _styled(form)}))
     return render(request, "inspections/complaint_public_form.html", {"form": _styled(form)})
 

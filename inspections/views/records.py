@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from facilities.forms import DateInput
@@ -176,7 +176,10 @@ class EvidenceForm(forms.Form):
 
 class CompleteForm(forms.Form):
     summary = forms.CharField(
-        label=gettext_lazy("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
+        label=pgettext_lazy("inspection", "Summary"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
     )
 
 

@@ -1,18 +1,9 @@
 // Indicator pages: the dashboard's charts (ECharts, served locally) drawn from the JSON the page embeds
 // (#dashboard-data, labels already translated by the server); a click on a bar or point opens the facilities
-// behind it. Also: filter forms marked data-autosubmit send themselves when a select changes, forms marked
-// data-confirm ask first, and Bootstrap tooltips on [data-bs-toggle="tooltip"].
+// behind it. Also Bootstrap tooltips on [data-bs-toggle="tooltip"] (data-autosubmit and data-confirm: portal.js).
 (function () {
   "use strict";
 
-  document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
-    select.addEventListener("change", () => { if (select.form) select.form.submit(); });
-  });
-  document.querySelectorAll("form[data-confirm]").forEach((form) => {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  });
   if (window.bootstrap && window.bootstrap.Tooltip) {
     document.querySelectorAll('[data-bs-toggle="tooltip"]').forEach((el) => new window.bootstrap.Tooltip(el));
   }

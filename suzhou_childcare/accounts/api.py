@@ -1,4 +1,4 @@
-"""REST: obtain a token, and who am I."""
+"""REST: obtain a token (throttled per address), list and revoke tokens, and who am I."""
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
@@ -8,16 +8,20 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from suzhou_childcare.drf import error_body
+from suzhou_childcare.drf import error_body, paginated_response
+from suzhou_childcare.ratelimit import ChineseThrottledMixin, TokenObtainThrottle
 
-from .services import api_token_issue
+from . import selectors
+from .services import api_token_issue, api_token_revoke
 
 
-class TokenObtainApi(APIView):
-    """`POST {"username", "password"}` -> `{"token", "expires_at"}`; failures count towards the lockout."""
+class TokenObtainApi(ChineseThrottledMixin, APIView):
+    """`POST {"username", "password"}` -> `{"token", "expires_at"}`; failures count towards the lockout, and
+    each address may ask `RATE_LIMIT_API_TOKEN` times (429 beyond). Tokens never need the second factor."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [TokenObtainThrottle]
     statistics_endpoint = True
 
     class InputSerializer(serializers.Serializer):
@@ -63,3 +67,36 @@ class MeApi(APIView):
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request):
         return Response(self.OutputSerializer(request.user).data)
+
+
+class ApiTokenOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    prefix = serializers.CharField(help_text="First characters of the key.")
+    username = serializers.CharField(source="user.username")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApiTokenListApi(APIView):
+    """Tokens: every account's for the city admin, one's own for everybody else (key prefixes only)."""
+
+    statistics_endpoint = True
+
+    @extend_schema(responses={200: ApiTokenOutputSerializer(many=True)})
+    def get(self, request):
+        return paginated_response(
+            self, request, selectors.api_token_list_for(user=request.user), ApiTokenOutputSerializer
+        )
+
+
+class ApiTokenDetailApi(APIView):
+    """`DELETE` revokes a token at once: the city admin any account's, everybody else their own (404 otherwise)."""
+
+    statistics_endpoint = True
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        token = selectors.api_token_get_for(user=request.user, pk=pk)
+        api_token_revoke(actor=request.user, token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -32,3 +32,17 @@ class RevealForm(forms.Form):
         min_length=4,
         help_text=_("Recorded in the audit trail together with your name."),
     )
+
+
+class SecondFactorForm(forms.Form):
+    otp_token = forms.RegexField(
+        label=_("Code from your authenticator app"),
+        regex=r"^[0-9]{3} ?[0-9]{3}$",
+        max_length=7,
+        strip=True,
+        error_messages={"invalid": _("Enter the 6 digits shown by your authenticator app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_otp_token(self) -> str:
+        return self.cleaned_data["otp_token"].replace(" ", "")

@@ -73,6 +73,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def audit_label(self) -> str:
+        """How the audit trail names an account: its username, never the person's name."""
+        return self.username
+
 
 class ApiToken(models.Model):
     """An expiring REST token. Only the SHA-256 of the key is stored; the key is shown once."""

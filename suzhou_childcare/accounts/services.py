@@ -1,8 +1,10 @@
-"""Every write on accounts: creation, language, password, ID numbers, API tokens, revealing personal data."""
+"""Every write on accounts: creation, language, password, ID numbers, API tokens, the second factor, revealing
+personal data."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
 
 from suzhou_childcare.audit.services import audit_record, audit_snapshot
@@ -187,3 +190,88 @@ def api_token_user(key: str) -> tuple[User, ApiToken] | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    """Ends a token at once: the row goes, so the very next request with its key is refused (no cache)."""
+    if token.user_id != actor.pk and actor.role != Role.CITY_ADMIN:
+        raise PermissionDenied(_("Only the city administrator may revoke another account's token."))
+    owner = token.user
+    before = {"token_id": token.pk, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()}
+    ApiToken.objects.filter(pk=token.pk).delete()
+    audit_record(actor=actor, action="api_token.revoke", target=owner, before=before)
+
+
+# --- second factor (TOTP) ---------------------------------------------------------------------------------------
+
+
+def _throttle_error(device: TOTPDevice) -> ValidationFailed | None:
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    wait = 1
+    if info and info.get("locked_until"):
+        wait = max(1, math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
+    return ValidationFailed(
+        fields={"otp_token": [_("Too many wrong codes. Wait %(seconds)s seconds and try again.") % {"seconds": wait}]},
+        code="throttled",
+    )
+
+
+@transaction.atomic
+def second_factor_enrol_start(*, user: User) -> TOTPDevice:
+    """The device being enrolled: the pending one if there is one, else a new secret (audited)."""
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if pending is not None:
+        return pending
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    audit_record(actor=user, action="second_factor.enrol_start", target=user, after={"device_id": device.pk})
+    return device
+
+
+def second_factor_verify(*, user: User, device: TOTPDevice, code: str) -> bool:
+    """Checks a code against the device under a row lock. A wrong code is remembered (the device's back-off
+    grows) even though the caller goes on to refuse the request, so this commits before it answers."""
+    throttled = _throttle_error(device)
+    if throttled is not None:
+        raise throttled
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user).first()
+        return locked is not None and locked.verify_token(code)
+
+
+def second_factor_confirm(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice:
+    """Confirms the pending device with a code from it; it replaces any earlier device (audited)."""
+    if device.user_id != user.pk or device.confirmed:
+        raise ValidationFailed(fields={"otp_token": [_("Start the enrolment again.")]})
+    if not second_factor_verify(user=user, device=device, code=code):
+        raise ValidationFailed(
+            fields={"otp_token": [_("The code is not correct. Check the time on your phone and try again.")]},
+            code="wrong_code",
+        )
+    with transaction.atomic():
+        replaced = list(TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).values_list("pk", flat=True))
+        TOTPDevice.objects.filter(pk__in=replaced).delete()
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.confirmed = True
+        audit_record(
+            actor=user,
+            action="second_factor.enrol",
+            target=user,
+            before={"device_ids": replaced},
+            after={"device_id": device.pk},
+        )
+    return device
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User, user: User) -> int:
+    """The city admin removes an account's second factor (a lost phone); the account enrols again at its next
+    login when the second factor is required. Sessions verified with the old device lose that status at once."""
+    if actor.role != Role.CITY_ADMIN or not can(actor, Capability.USE_WEB_PORTAL):
+        raise PermissionDenied(_("Only the city administrator may reset a second factor."))
+    removed = list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
+    TOTPDevice.objects.filter(pk__in=removed).delete()
+    audit_record(actor=actor, action="second_factor.reset", target=user, before={"device_ids": removed})
+    return len(removed)

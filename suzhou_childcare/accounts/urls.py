@@ -13,4 +13,11 @@ urlpatterns = [
     path("", views.account_list, name="list"),
     path("<int:pk>/reveal/", views.account_reveal, name="reveal"),
     path("personal-data/rekey/", views.personal_data_rekey, name="rekey"),
+    path("<int:pk>/second-factor/reset/", views.second_factor_reset, name="second_factor_reset"),
+    path("security/", views.account_security, name="security"),
+    path("second-factor/", views.second_factor, name="second_factor"),
+    path("second-factor/setup/", views.second_factor_setup, name="second_factor_setup"),
+    path("second-factor/setup/qr.svg", views.second_factor_qr, name="second_factor_qr"),
+    path("tokens/", views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -21,9 +21,11 @@ class AuditEntryOutputSerializer(serializers.Serializer):
 
 
 class ObjectHistoryApi(APIView):
+    pagination_class = CreatedCursorPagination
+
     @extend_schema(responses={200: AuditEntryOutputSerializer(many=True)})
     def get(self, request, label: str, object_id: str):
         _obj, entries = selectors.audit_history_for(user=request.user, label=label, object_id=object_id)
-        paginator = CreatedCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(AuditEntryOutputSerializer(page, many=True).data)

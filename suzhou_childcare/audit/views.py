@@ -12,3 +12,10 @@ def object_history(request: HttpRequest, label: str, object_id: str) -> HttpResp
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     rows = [(entry, selectors.changed_fields(entry)) for entry in page.object_list]
     return render(request, "audit/history.html", {"object": obj, "page": page, "rows": rows})
+
+
+@login_required
+def chain_status(request: HttpRequest) -> HttpResponse:
+    """Read-only: how much of the trail is sealed, and what the last `verify_audit` found."""
+    status = selectors.audit_chain_status_for(user=request.user)
+    return render(request, "audit/chain_status.html", {"status": status})

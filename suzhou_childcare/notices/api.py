@@ -21,9 +21,11 @@ class NoticeOutputSerializer(serializers.Serializer):
 
 
 class NoticeListApi(APIView):
+    pagination_class = CreatedCursorPagination
+
     @extend_schema(responses={200: NoticeOutputSerializer(many=True)})
     def get(self, request):
-        paginator = CreatedCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.notice_list_for(user=request.user), request, view=self)
         return paginator.get_paginated_response(NoticeOutputSerializer(page, many=True).data)
 

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # project-wide sub-apps
     "suzhou_childcare.regions",
     "suzhou_childcare.accounts",
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "suzhou_childcare.outbox",
     "suzhou_childcare.workdays",
     "suzhou_childcare.notices",
+    "suzhou_childcare.privacy",
     # domain apps, lowest layer first
     "facilities",
     "inspections",
@@ -51,16 +54,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "suzhou_childcare.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "suzhou_childcare.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "suzhou_childcare.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "suzhou_childcare.middleware.WebAccessMiddleware",
+    "suzhou_childcare.accounts.middleware.SecondFactorMiddleware",
     "suzhou_childcare.middleware.ApplicationErrorMiddleware",
     # AxesMiddleware last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
@@ -95,6 +101,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # No JIT: PostgreSQL compiles any query estimated above jit_above_cost, and the indicator compilation's
+    # aggregates (estimated far above their real cost) spent ~1 s each compiling for ~0.1 s of work
+    # (bench/indicators.py). The portal's queries are short; JIT does not pay for them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 # --- accounts and sessions ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -148,7 +159,7 @@ USE_TZ = True
 
 # --- static files ---------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Third-party assets come from npm (`make assets`); nothing of theirs is copied into the repository.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -224,6 +235,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 840
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How long the relay leaves a message it could not deliver before the periodic sweep resends it.
 OUTBOX_RESEND_AFTER_SECONDS = env.int("OUTBOX_RESEND_AFTER_SECONDS", default=30)
+# The indicator compilation groups the units into chunks of about this many facilities, one task each.
+INDICATOR_CHUNK_FACILITIES = env.int("INDICATOR_CHUNK_FACILITIES", default=20_000)
+INDICATOR_CHUNK_UNITS = env.int("INDICATOR_CHUNK_UNITS", default=500)
 
 # --- notices ----------------------------------------------------------------------------------------------
 # In-app notices always; e-mail too when this is on and the account has an address.
@@ -250,3 +264,58 @@ LOGGING = {
 }
 CSRF_FAILURE_VIEW = "suzhou_childcare.views.csrf_failure"
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=10 * 1024 * 1024)
+
+# --- second factor (TOTP) ---------------------------------------------------------------------------------
+# Browser logins of every web role (operators included) ask for a six-digit TOTP code after the password once
+# the account has a confirmed device (django-otp). With OTP_REQUIRED an account without one is sent to enrolment
+# and reaches nothing else. REST tokens never need it: they are issued to API clients, expire and can be revoked.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Suzhou Childcare Portal")
+# Exponential back-off after each wrong code (1 s, 2 s, 4 s, …) on the device; wrong codes also count towards
+# axes' lockout of (username, address). 0 would switch the back-off off: keep it on.
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+AXES_SENSITIVE_PARAMETERS = [*AXES_SENSITIVE_PARAMETERS, "otp_token"]
+
+# --- retention and personal data --------------------------------------------------------------------------
+
+# --- content security policy and rate limits ------------------------------------------------------------
+# Every response carries this policy (suzhou_childcare.middleware.SecurityHeadersMiddleware): scripts, styles,
+# fonts and images from the portal itself only — no inline script, no inline style attribute or element, no eval;
+# pages, Swagger UI (its split view loads its start-up script from a URL) and the charts satisfy it. Empty turns it
+# off; CONTENT_SECURITY_POLICY_REPORT_ONLY=true only reports.
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env.bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", default=False)
+PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Rate limits per client address ("count/period", period s, m, h or d; suzhou_childcare/ratelimit.py): the token
+# endpoint (DRF throttle), the login form and the public complaint form (page limiter); 429 beyond them.
+RATE_LIMIT_API_TOKEN = env.str("RATE_LIMIT_API_TOKEN", default="10/minute")
+RATE_LIMIT_LOGIN = env.str("RATE_LIMIT_LOGIN", default="30/minute")
+RATE_LIMIT_PUBLIC_COMPLAINT = env.str("RATE_LIMIT_PUBLIC_COMPLAINT", default="5/hour")
+# Upload limits. Form fields and bodies other than files: at most 2.5 MB read into memory (larger is a 400).
+# Files above 2.5 MB are streamed to a temporary file, never held in memory; materials and evidence are capped
+# by MATERIAL_MAX_BYTES, workbooks by their importers (a clear error on the form, not a 500). Every upload form
+# takes one file, so a request carrying many is refused. The reverse proxy caps whole bodies
+# (client_max_body_size somewhat above MATERIAL_MAX_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# --- database outages ---
+# While the database is down or restarting, requests answer 503 at once (errors/503.html; JSON under /api/) from
+# suzhou_childcare.middleware.DatabaseUnavailableMiddleware, placed before the session middleware so that everything
+# reading the database runs inside it. A persistent connection (CONN_MAX_AGE) is checked before each request reuses
+# it, so one left stale by a restart is replaced instead of failing the request; connecting gives up after a few
+# seconds rather than hanging on an unreachable server. tests/faults/test_postgres_restart.py (`make faults`).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True))
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "suzhou_childcare.middleware.DatabaseUnavailableMiddleware",
+)

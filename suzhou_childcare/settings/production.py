@@ -34,3 +34,13 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- second factor (TOTP) ---------------------------------------------------------------------------------
+# Every staff browser login needs the second factor; accounts without a device are sent to enrolment.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=True)
+
+# --- content security policy ----------------------------------------------------------------------------
+# Enforced, never report-only, in production (the policy itself is in base.py).
+CONTENT_SECURITY_POLICY_REPORT_ONLY = False
+if not CONTENT_SECURITY_POLICY:  # noqa: F405
+    raise ImproperlyConfigured("CONTENT_SECURITY_POLICY must not be empty in production.")

@@ -309,6 +309,7 @@ def test_the_same_seed_and_day_give_the_same_history(demo):
     assert fingerprint(7) != first
 
 
+@pytest.mark.timeout(600)  # walks every route (or loads the whole demo): minutes on a busy machine
 def test_the_demo_command_loads_the_history_once_and_says_so(demo, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "Demo-Pass-123")
     out = io.StringIO()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import qrcode
+from django.contrib.staticfiles import finders
 from django.test import Client
 from qrcode.image.svg import SvgPathImage
 
@@ -178,7 +180,8 @@ def test_the_receipt_is_printable_with_a_qr_code_to_the_public_page(users, web_c
     assert "<svg" in page and _svg_path(verify_url) in page
     for text in (facility.filing_number, facility.name, "姑苏区", facility.uscc, "企业", "人民路100号", "25号"):
         assert text in page
-    assert "@media print" in page and 'id="print-receipt"' in page
+    assert 'id="print-receipt"' in page and 'href="/static/css/receipt.css"' in page
+    assert "@media print" in Path(finders.find("css/receipt.css")).read_text()  # its own stylesheet (CSP)
 
 
 def test_the_receipt_url_is_reversible(operator, gusu_officer):

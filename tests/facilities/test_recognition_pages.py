@@ -7,8 +7,10 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -623,7 +625,9 @@ def test_the_certificate_by_role(request, who, recognition, web_client_for):
     html = response.content.decode()
     assert "<svg" in html
     assert f"http://testserver/public/recognitions/{recognition.number}/" in html
-    assert "size: A4 landscape" in html
+    # The A4 landscape print layout comes from the page's own stylesheet (no inline style: CSP).
+    assert 'href="/static/css/certificate.css"' in html
+    assert "size: A4 landscape" in Path(finders.find("css/certificate.css")).read_text()
     assert response.context["authority"] in html
 
 

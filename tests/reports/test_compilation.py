@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from facilities.demo import DEMO_USCC_PATTERN, SEED_FIGURES, load_demo_history
@@ -350,6 +351,7 @@ def _job_finished(job_id):
 
 
 @pytest.mark.redis
+@override_settings(INDICATOR_CHUNK_UNITS=3)
 def test_the_month_compiled_by_a_real_worker_in_chunks_and_again_without_writes(celery_worker, city_admin):
     from reports.tasks import compile_month_task
 
@@ -363,7 +365,7 @@ def test_the_month_compiled_by_a_real_worker_in_chunks_and_again_without_writes(
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
     assert job.done == job.total == District.objects.count() == 10
-    assert len(chunks_of_units()) > 1  # the work really was split
+    assert len(chunks_of_units()) == 4  # the work really was split: 10 units in chunks of 3
     units = set(Snapshot.objects.filter(period=period, district__isnull=False).values_list("district_id", flat=True))
     assert units == set(District.objects.values_list("code", flat=True))
     city = {r.indicator: r.value for r in Snapshot.objects.filter(period=period, district__isnull=True)}
