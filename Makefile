@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test e2e serve csp-check fuzz bench faults install install-dev assets lint format messages check-messages check-deploy clean
+.PHONY: run test e2e serve csp-check fuzz bench load faults install install-dev assets lint format messages check-messages check-deploy clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ bench: install-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/facility_list.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/subsidy_month.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_READ_DOT_ENV=false $(PY) bench/indicators.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load.py
+
+# wrk against gunicorn + PostgreSQL (server on core 0, wrk on core 1) and a raw psycopg2 + orjson WSGI handler
+# serving the same rows; a throw-away database portal_load_<pid>; ~4 minutes (bench/README.md). Needs `wrk`.
+load: install-dev
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load.py
 
 # Fault tests (tests/faults/): a worker killed mid-compilation, Redis stopped, PostgreSQL restarted — against private
 # PostgreSQL (port 55432) and Redis (56379) instances that scripts/faults.sh starts and tears down; ~6 minutes.
