@@ -50,37 +50,51 @@ def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        from facilities.models import StandardRule
-        from facilities.standards_seed import seed_rows
-        from suzhou_childcare.regions.models import District, DistrictPopulation
-        from suzhou_childcare.regions.reference import load_county_level_units
-        from suzhou_childcare.workdays.models import CalendarYear, SpecialDay
-        from suzhou_childcare.workdays.reference import seed_from_chinesecalendar
+        reload_reference_data()
 
-        load_county_level_units(District, DistrictPopulation)
-        seed_from_chinesecalendar(CalendarYear, SpecialDay)
-        for row in seed_rows():
-            StandardRule.objects.get_or_create(code=row["code"], effective_from=row["effective_from"], defaults=row)
-        from inspections.models import AssessmentScheme, PenaltyRule, RectificationDeadlineRule
-        from inspections.reference import load_reference
 
-        load_reference(RectificationDeadlineRule, PenaltyRule, AssessmentScheme)
-        from inspections.models import IncidentReportRule
-        from inspections.reference import load_incident_rules
+def reload_reference_data() -> None:
+    """The reference data of the data migrations, loaded again where missing (idempotent): for fixtures that build
+    data of their own after a transactional test may have flushed the tables."""
+    from facilities.models import StandardRule
+    from facilities.standards_seed import seed_rows
+    from suzhou_childcare.regions.models import District, DistrictPopulation
+    from suzhou_childcare.regions.reference import load_county_level_units
+    from suzhou_childcare.workdays.models import CalendarYear, SpecialDay
+    from suzhou_childcare.workdays.reference import seed_from_chinesecalendar
 
-        load_incident_rules(IncidentReportRule)
-        from facilities.models import CriteriaSet, Criterion, DevelopmentTarget, FeeReference
-        from facilities.recognition_seed import load_recognition_reference
+    load_county_level_units(District, DistrictPopulation)
+    seed_from_chinesecalendar(CalendarYear, SpecialDay)
+    for row in seed_rows():
+        StandardRule.objects.get_or_create(code=row["code"], effective_from=row["effective_from"], defaults=row)
+    from inspections.models import AssessmentScheme, PenaltyRule, RectificationDeadlineRule
+    from inspections.reference import load_reference
 
-        load_recognition_reference(CriteriaSet, Criterion, FeeReference, DevelopmentTarget)
-        from subsidies.models import RuleSet
-        from subsidies.reference import load_subsidy_reference
+    load_reference(RectificationDeadlineRule, PenaltyRule, AssessmentScheme)
+    from inspections.models import IncidentReportRule
+    from inspections.reference import load_incident_rules
 
-        load_subsidy_reference(RuleSet)
-        from reports.catalogue import load_catalogue
-        from reports.models import Indicator
+    load_incident_rules(IncidentReportRule)
+    from facilities.models import CriteriaSet, Criterion, DevelopmentTarget, FeeReference
+    from facilities.recognition_seed import load_recognition_reference
 
-        load_catalogue(Indicator)
+    load_recognition_reference(CriteriaSet, Criterion, FeeReference, DevelopmentTarget)
+    from subsidies.models import RuleSet
+    from subsidies.reference import load_subsidy_reference
+
+    load_subsidy_reference(RuleSet)
+    from reports.catalogue import load_catalogue
+    from reports.models import Indicator
+
+    load_catalogue(Indicator)
+    from training.models import AwardRule
+    from training.reference import load_award_rules
+
+    load_award_rules(AwardRule)
+    from suzhou_childcare.privacy.models import RetentionRule
+    from suzhou_childcare.privacy.reference import load_retention_rules
+
+    load_retention_rules(RetentionRule)
 
 
 @pytest.fixture(autouse=True)

@@ -65,6 +65,7 @@ from suzhou_childcare.outbox.services import job_create
 from training.models import AwardApplication, AwardRule, Competition, CompetitionEntry, Course, Institution, Session
 
 from .accounts.factories import UserFactory, district
+from .conftest import reload_reference_data
 from .facilities.recognition_helpers import granted
 from .inspections.factories import finding_on, inspection_of, upload
 from .urlwalk import Route, combinations, fill, walk
@@ -506,6 +507,8 @@ def world(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            # A transactional test earlier in the run may have flushed the reference data (units, rules…).
+            reload_reference_data()
             yield _build_world()
         finally:
             transaction.set_rollback(True)
